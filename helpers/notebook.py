@@ -1,0 +1,78 @@
+"""What every notebook's setup cell calls: seeding, friendly errors, one line about this machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+from typing import Any
+
+from helpers.errors import CourseError
+
+__all__ = ["machine_summary", "setup_notebook"]
+
+
+def _show_course_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> None:
+    """Show a :class:`CourseError` as one readable line instead of a stack trace."""
+    print(f"\u26a0\ufe0f  {value}", file=sys.stderr)
+
+
+def machine_summary() -> dict[str, Any]:
+    """Python, PyTorch, accelerator, CPU cores and memory of this machine."""
+    import psutil
+
+    from helpers.device import pick_device
+
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.machine()}",
+        "cpu_cores": os.cpu_count(),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+    }
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["device"] = pick_device()
+    except ImportError:
+        info["torch"] = None
+        info["device"] = None
+    return info
+
+
+def setup_notebook(seed: int = 0, verbose: bool = True) -> dict[str, Any]:
+    """Seed every random generator, show course errors as one line, and print what this machine has.
+
+    Example:
+        >>> info = setup_notebook(verbose=False)
+        >>> info["cpu_cores"] >= 1
+        True
+    """
+    random.seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:  # pragma: no cover - numpy is a course dependency
+        pass
+    info = machine_summary()
+    if info["torch"]:
+        import torch
+
+        torch.manual_seed(seed)
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - notebooks always have IPython
+        shell = None
+    if shell is not None:
+        shell.set_custom_exc((CourseError,), _show_course_error)
+    if verbose:
+        device = info["device"]
+        print(
+            f"Python {info['python']} on {info['os']}, {info['cpu_cores']} CPU cores, {info['ram_gb']} GB RAM | "
+            f"PyTorch {info['torch']} | device: {device}"
+        )
+    return info
