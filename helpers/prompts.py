@@ -58,6 +58,7 @@ def messages(user: str, system: str | None = None, history: Sequence[tuple[str, 
     Example:
         >>> messages("Hi", system="Be brief.")
         [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Hi'}]
+
     """
     out: list[Message] = [{"role": "system", "content": system}] if system else []
     for question, answer in history:
@@ -72,6 +73,7 @@ def phi3(msgs: Sequence[Message], add_generation_prompt: bool = True) -> str:
     Example:
         >>> phi3(messages("Hi", system="Be brief."))
         '<|system|>\\nBe brief.<|end|>\\n<|user|>\\nHi<|end|>\\n<|assistant|>\\n'
+
     """
     text = "".join(f"<|{m['role']}|>\n{m['content']}<|end|>\n" for m in msgs if m["content"])
     return text + ("<|assistant|>\n" if add_generation_prompt else "")
@@ -83,6 +85,7 @@ def phi4_mini(msgs: Sequence[Message], add_generation_prompt: bool = True) -> st
     Example:
         >>> phi4_mini(messages("Hi", system="Be brief."))
         '<|system|>Be brief.<|end|><|user|>Hi<|end|><|assistant|>'
+
     """
     parts = []
     for m in msgs:
@@ -98,8 +101,9 @@ def phi4_reasoning(msgs: Sequence[Message], add_generation_prompt: bool = True) 
     ``<think>``) and answers ``<think>reasoning</think>solution``; see :func:`split_reasoning`.
 
     Example:
-        >>> phi4_reasoning(messages("2+2?", system="Think first."))
-        '<|im_start|>system<|im_sep|>Think first.<|im_end|><|im_start|>user<|im_sep|>2+2?<|im_end|><|im_start|>assistant<|im_sep|>'
+        >>> phi4_reasoning(messages("2+2?"))
+        '<|im_start|>user<|im_sep|>2+2?<|im_end|><|im_start|>assistant<|im_sep|>'
+
     """
     text = "".join(f"<|im_start|>{m['role']}<|im_sep|>{m['content']}<|im_end|>" for m in msgs)
     return text + ("<|im_start|>assistant<|im_sep|>" if add_generation_prompt else "")
@@ -111,6 +115,7 @@ def chatml(msgs: Sequence[Message], add_generation_prompt: bool = True) -> str:
     Example:
         >>> chatml(messages("Hi", system="Be brief."))
         '<|im_start|>system\\nBe brief.<|im_end|>\\n<|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n'
+
     """
     text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in msgs)
     return text + ("<|im_start|>assistant\n" if add_generation_prompt else "")
@@ -122,6 +127,7 @@ def phi_vision(text: str, n_images: int = 1) -> str:
     Example:
         >>> phi_vision("Compare them.", n_images=2)
         '<|user|>\\n<|image_1|>\\n<|image_2|>\\nCompare them.<|end|>\\n<|assistant|>\\n'
+
     """
     if n_images < 1:
         raise ValueError("n_images must be at least 1; use phi3() for a text-only prompt.")
@@ -135,6 +141,7 @@ def split_reasoning(answer: str) -> tuple[str, str]:
     Example:
         >>> split_reasoning("<think>2+2 is 4</think> The answer is 4.")
         ('2+2 is 4', 'The answer is 4.')
+
     """
     head, sep, tail = answer.partition("</think>")
     if not sep:
@@ -156,6 +163,7 @@ def render_template(
             or ``"own"`` for the tokenizer's built-in template.
         tokenizer: Any Transformers tokenizer (its special tokens fill ``eos_token``).
         add_generation_prompt: End with the assistant's opening tag, ready to generate.
+
     """
     kwargs: dict[str, Any] = {"tokenize": False, "add_generation_prompt": add_generation_prompt}
     if template != "own":

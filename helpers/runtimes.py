@@ -11,6 +11,7 @@ Both runtimes get the same interface, so notebooks and benchmarks can compare th
 from __future__ import annotations
 
 import json
+import queue
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -101,8 +102,7 @@ class TransformersChat(_Chat):
             list(msgs), add_generation_prompt=True, return_tensors="pt", return_dict=True
         ).to(self.model.device)
         self._check_length(inputs["input_ids"].shape[-1], settings)
-        pieces: list[str | None] = []
-        ready = threading.Condition()
+        pieces: queue.Queue[str | None] = queue.Queue()
         tokenizer = self.tokenizer
 
         class _TokenStreamer(BaseStreamer):
@@ -122,14 +122,10 @@ class TransformersChat(_Chat):
                 piece = text[len(self.text):] if not text.endswith("\ufffd") else ""
                 if piece:
                     self.text = text
-                with ready:
-                    pieces.append(piece)
-                    ready.notify()
+                pieces.put(piece)
 
             def end(self) -> None:
-                with ready:
-                    pieces.append(None)
-                    ready.notify()
+                pieces.put(None)
 
         kwargs: dict[str, Any] = {
             "max_new_tokens": settings.max_new_tokens,
@@ -148,20 +144,11 @@ class TransformersChat(_Chat):
                     self.model.generate(**inputs, streamer=_TokenStreamer(), **kwargs)
             except BaseException as exc:  # surfaced in the consuming thread below
                 errors.append(exc)
-                with ready:
-                    pieces.append(None)
-                    ready.notify()
+                pieces.put(None)
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
-        index = 0
-        while True:
-            with ready:
-                ready.wait_for(lambda: len(pieces) > index)
-                piece = pieces[index]
-            index += 1
-            if piece is None:
-                break
+        while (piece := pieces.get()) is not None:
             yield piece
         worker.join()
         if errors:

@@ -18,6 +18,7 @@ class Timer:
         ...     _ = sum(range(1000))
         >>> t.elapsed >= 0
         True
+
     """
 
     def __init__(self) -> None:
@@ -52,6 +53,7 @@ class PeakMemory:
         ...     block = bytearray(50_000_000)
         >>> mem.peak_mb > 40
         True
+
     """
 
     def __init__(self, interval_s: float = 0.005) -> None:
@@ -140,6 +142,7 @@ def measure_stream(
         >>> text, stats = measure_stream(iter(["Hel", "lo", "!"]))
         >>> text, stats.new_tokens
         ('Hello!', 3)
+
     """
     pieces: list[str] = []
     times: list[float] = []

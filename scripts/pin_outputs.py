@@ -25,14 +25,16 @@ MARK = "# NBVAL_CHECK_OUTPUT"
 def pin(path: Path) -> int:
     nb = nbformat.read(path, as_version=4)
     executed = nbformat.read(path, as_version=4)
-    NotebookClient(executed, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    resources = {"metadata": {"path": str(path.parent)}}
+    NotebookClient(executed, timeout=600, kernel_name="python3", resources=resources).execute()
     pinned = 0
-    for cell, ran in zip(nb.cells, executed.cells):
+    for cell, ran in zip(nb.cells, executed.cells, strict=True):
         if cell.cell_type != "code":
             continue
         cell.execution_count = None
         if cell.source.startswith(MARK):
-            cell.outputs = [nbformat.from_dict({k: v for k, v in out.items() if k != "execution_count"}) for out in ran.outputs]
+            kept = [{k: v for k, v in out.items() if k != "execution_count"} for out in ran.outputs]
+            cell.outputs = [nbformat.from_dict(out) for out in kept]
             cell.metadata["keep_output"] = True
             pinned += 1
         else:

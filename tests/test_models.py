@@ -31,7 +31,7 @@ def test_registry_lookup_by_key_id_or_name(name):
 
 
 def test_unknown_model_names_the_choices():
-    with pytest.raises(CourseError, match="Unknown model 'phi-9'.*phi-4-mini"):
+    with pytest.raises(CourseError, match=r"Unknown model 'phi-9'.*phi-4-mini"):
         models.resolve_model("phi-9", verbose=False)
 
 

@@ -57,7 +57,8 @@ def test_notebook_follows_the_house_structure(path):
     params = [c for c in code if c.startswith("# Parameters")]
     assert len(params) == 1, "exactly one parameters cell starting with '# Parameters'"
     assignments = re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=", params[0], re.M)
-    assert assignments and all(name.isupper() for name in assignments), "the parameters cell holds ALL_CAPS constants only"
+    assert assignments, "the parameters cell sets no constants"
+    assert all(name.isupper() for name in assignments), "the parameters cell holds ALL_CAPS constants only"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)

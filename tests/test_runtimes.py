@@ -11,7 +11,9 @@ QUESTION = messages("What is the capital of Norway?")
 
 @pytest.fixture(scope="module", params=["transformers", "onnx"])
 def chat(request):
-    return TransformersChat.load(device="cpu", verbose=False) if request.param == "transformers" else OnnxChat.load(verbose=False)
+    if request.param == "transformers":
+        return TransformersChat.load(device="cpu", verbose=False)
+    return OnnxChat.load(verbose=False)
 
 
 def test_greedy_answer_is_right_and_repeatable(chat):
@@ -40,5 +42,5 @@ def test_sampling_with_a_seed_is_reproducible(chat):
 
 def test_prompt_longer_than_the_context_gets_one_clear_sentence(chat):
     huge = messages("word " * (chat.context + 10))
-    with pytest.raises(CourseError, match="holds only .* tokens of context: shorten the prompt"):
+    with pytest.raises(CourseError, match=r"holds only .* tokens of context: shorten the prompt"):
         list(chat.stream(huge))
