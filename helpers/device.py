@@ -27,6 +27,7 @@ def pick_device(prefer: str | None = None) -> DeviceChoice:
     Example:
         >>> pick_device("cpu").name
         'cpu'
+
     """
     import torch
 

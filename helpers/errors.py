@@ -18,4 +18,5 @@ class CourseError(RuntimeError):
         Traceback (most recent call last):
         ...
         helpers.errors.CourseError: NVIDIA_API_KEY is not set: add it to .env or export it, then rerun.
+
     """
