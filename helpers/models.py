@@ -30,12 +30,15 @@ from helpers.errors import CourseError
 
 __all__ = [
     "DEFAULT_MODEL",
+    "MARKER",
     "MODELS",
     "ModelChoice",
     "ModelSpec",
+    "build_atomically",
     "cache_dir",
     "default_gguf_path",
     "hub_reachable",
+    "is_complete",
     "load_onnx",
     "load_transformers",
     "onnx_model_dir",
@@ -138,11 +141,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _is_complete(folder: Path) -> bool:
+def is_complete(folder: Path) -> bool:
+    """True when ``folder`` was built to the end (its completion marker exists)."""
     return (folder / MARKER).is_file()
 
 
-def _build_atomically(target: Path, build: Any, info: dict[str, Any]) -> Path:
+def build_atomically(target: Path, build: Any, info: dict[str, Any]) -> Path:
     """Run ``build(tmp_folder)`` and move the result to ``target`` only once it succeeded."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.partial-{os.getpid()}")
@@ -215,7 +219,7 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), quiet: bool = False
             raise CourseError(f"Unknown ONNX precision {precision!r}: use one of {', '.join(ONNX_PRECISIONS)}.")
     root = cache_dir() / "models" / DEFAULT_MODEL
     folders = {"hf": root / "hf", **{f"onnx-{p}": root / f"onnx-{p}" for p in onnx}}
-    todo = [key for key, folder in folders.items() if not _is_complete(folder)]
+    todo = [key for key, folder in folders.items() if not is_complete(folder)]
     if not todo:
         return folders
 
@@ -234,14 +238,14 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), quiet: bool = False
                 )
             bar.update()
             bar.set_postfix_str(steps[bar.n])
-            _build_atomically(folders["hf"], _build_transformers_folder, info)
+            build_atomically(folders["hf"], _build_transformers_folder, info)
             bar.update()
         for key in todo:
             if key == "hf":
                 continue
             precision = key.split("-")[1]
             bar.set_postfix_str(f"build ONNX {precision}")
-            _build_atomically(
+            build_atomically(
                 folders[key],
                 lambda out, p=precision: _build_onnx(out, folders["hf"], p),
                 {**info, "precision": precision},
