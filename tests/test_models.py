@@ -75,7 +75,7 @@ def test_an_interrupted_build_leaves_nothing_half_done(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        models._build_atomically(target, build, {})
+        models.build_atomically(target, build, {})
     assert list(tmp_path.iterdir()) == []
 
 
