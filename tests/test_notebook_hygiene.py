@@ -31,15 +31,21 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("path", ALL, ids=rel)
 def test_committed_without_outputs_or_execution_counts(path):
-    """Only a pinned cell (``# NBVAL_CHECK_OUTPUT`` + ``keep_output``) may keep its output; nothing keeps a count."""
+    """No cell keeps outputs or a count; pinned cells keep their expected output in metadata instead."""
     for number, cell in enumerate(cells(path)):
         if cell["cell_type"] != "code":
             continue
         assert cell.get("execution_count") is None, f"cell {number} has an execution count: strip the notebook"
-        if cell.get("outputs"):
-            assert text(cell).startswith(PINNED_MARK) and cell["metadata"].get("keep_output"), (
-                f"cell {number} has outputs but is not a pinned cell: strip the notebook "
-                "(scripts/pin_outputs.py keeps the pinned cells)"
+        assert not cell.get("outputs"), f"cell {number} has outputs: strip the notebook (nbstripout, or pre-commit)"
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_every_pinned_cell_has_an_expected_output(path):
+    """A ``# NBVAL_CHECK_OUTPUT`` cell without an expected output would compare nothing."""
+    for number, cell in enumerate(cells(path)):
+        if cell["cell_type"] == "code" and text(cell).startswith(PINNED_MARK):
+            assert cell["metadata"].get("pinned_outputs"), (
+                f"cell {number} is marked {PINNED_MARK} but has no expected output: run scripts/pin_outputs.py"
             )
 
 
