@@ -352,7 +352,7 @@ def transformers_server(
     if folder is None:
         from helpers.models import prepare_default_model
 
-        folder = prepare_default_model(onnx=(), quiet=True)["hf"]
+        folder = prepare_default_model(onnx=(), verbose=False)["hf"]
     cwd, served = _served_name_folder(Path(folder).resolve(), model_id)
     command = [sys.executable, "-m", "transformers.cli.transformers", "serve",
                "--host", "127.0.0.1", "--port", "{port}", "--log-level", "warning", served]

@@ -37,6 +37,7 @@ __all__ = [
     "build_atomically",
     "cache_dir",
     "default_gguf_path",
+    "folder_mb",
     "hub_reachable",
     "is_complete",
     "load_onnx",
@@ -104,6 +105,11 @@ MODELS: dict[str, ModelSpec] = {
 def cache_dir() -> Path:
     """Where prepared models live: ``$SLM_LAB_CACHE`` or ``.cache/`` in the repository (git-ignored)."""
     return Path(get_env("SLM_LAB_CACHE") or REPO_ROOT / ".cache").expanduser().resolve()
+
+
+def folder_mb(folder: Path) -> float:
+    """Return the size of every file under ``folder``, in MB."""
+    return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file()) / 1e6
 
 
 def _say(message: str) -> None:
@@ -196,12 +202,12 @@ def _build_onnx(out: Path, hf_folder: Path, precision: str) -> None:
         raise CourseError(f"Building the ONNX {precision} model failed ({tail}); rerun `python -m helpers.models`.")
 
 
-def prepare_default_model(onnx: tuple[str, ...] = ("int4",), quiet: bool = False) -> dict[str, Path]:
+def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = True) -> dict[str, Path]:
     """Prepare the default model's folders (idempotent; a finished folder is never rebuilt).
 
     Args:
         onnx: Which ONNX Runtime GenAI builds to make: any of ``"int4"``, ``"int8"``, ``"fp32"``.
-        quiet: No progress bar (already-prepared folders never show one).
+        verbose: Show a progress bar (already-prepared folders never show one).
 
     Returns:
         ``{"hf": folder, "onnx-int4": folder, ...}``.
@@ -227,7 +233,7 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), quiet: bool = False
     steps = (["verify checksum", "dequantize GGUF to Transformers"] if "hf" in todo else []) + [
         f"build ONNX {key.split('-')[1]}" for key in todo if key != "hf"
     ]
-    with tqdm(total=len(steps), desc="Preparing the default model", disable=quiet, unit="step") as bar:
+    with tqdm(total=len(steps), desc="Preparing the default model", disable=not verbose, unit="step") as bar:
         if "hf" in todo:
             bar.set_postfix_str(steps[bar.n])
             gguf = default_gguf_path()
@@ -427,7 +433,7 @@ def main() -> None:
     precisions = tuple(sys.argv[1:]) or ("int4",)
     folders = prepare_default_model(onnx=precisions)
     for key, folder in folders.items():
-        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+        size = folder_mb(folder)
         _say(f"{key:10s} {size:7.0f} MB  {folder}")
 
 

@@ -21,10 +21,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from helpers.bench import Backend, llamacpp_available, make_backend
 from helpers.errors import CourseError
 from helpers.prompts import Message, messages
-from helpers.runtimes import GenerationSettings
+from helpers.runtimes import Backend, GenerationSettings, llamacpp_available, make_backend, stream_until
 from helpers.timing import GenerationStats, measure_stream
 
 __all__ = ["DEFAULT_SYSTEM", "Choice", "Playground", "available_choices"]
@@ -58,18 +57,9 @@ def available_choices(verbose: bool = False) -> list[Choice]:
     ]
     if llamacpp_available():
         choices.append(Choice("SmolLM2-135M - llama.cpp Q4_1 (local)", "llama.cpp"))
-    try:
-        from helpers.providers import available_providers
-    except ImportError:
-        if verbose:
-            print("Providers: helpers.providers is not in this copy of the course; local models only.")
-        return choices
-    try:
-        from helpers.providers import PROVIDERS
-    except ImportError:  # pragma: no cover - same module as available_providers
-        PROVIDERS = {}  # noqa: N806
-    for provider in available_providers():
-        name = str(getattr(provider, "name", provider))
+    from helpers.providers import PROVIDERS, available_providers
+
+    for name in available_providers():
         spec = PROVIDERS.get(name)
         label = f"{spec.title[:1].upper()}{spec.title[1:]} ({spec.model()})" if spec is not None else name
         kind = "cloud" if spec is not None and spec.kind == "cloud" else "endpoint"
@@ -90,8 +80,8 @@ class Playground:
         max_new_tokens: Initial answer budget.
         threads: Threads for the local runtimes (``None``: each runtime's default, about one per core). On a
             machine where other programs keep the cores busy, ``1`` is often faster: see notebook 10.
-        backend_factory: Turns a :class:`Choice`'s backend name into a :class:`helpers.bench.Backend`
-            (default: :func:`helpers.bench.make_backend` with ``threads``).
+        backend_factory: Turns a :class:`Choice`'s backend name into a :class:`helpers.runtimes.Backend`
+            (default: :func:`helpers.runtimes.make_backend` with ``threads``).
         seed: Sampling seed; ``None`` draws a new one for every request, so Send twice gives two samples.
 
     Attributes:
@@ -112,8 +102,6 @@ class Playground:
         backend_factory: Callable[[str], Backend] | None = None,
         seed: int | None = None,
     ) -> None:
-        import ipywidgets as w
-
         self.choices = list(choices) if choices is not None else available_choices()
         if not self.choices:
             raise CourseError("The playground has nothing to offer: pass at least one Choice.")
@@ -130,6 +118,11 @@ class Playground:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._build_widgets(system, temperature, top_p, max_new_tokens)
+
+    def _build_widgets(self, system: str, temperature: float, top_p: float, max_new_tokens: int) -> None:
+        """Make the picker, text boxes, sliders, buttons and output area, laid out to wrap in a narrow cell."""
+        import ipywidgets as w
 
         # "auto", not "100%": a widget's margin comes on top of a 100 % width, so it would stick out of the cell.
         # Each widget gets a Layout of its own (a shared one would make them all change together).
@@ -259,16 +252,7 @@ class Playground:
 
     def _stream(self, backend: Backend, msgs: list[Message], settings: GenerationSettings) -> Iterator[str]:
         """Stream the backend's tokens, cut short when Stop is pressed."""
-        inner = backend.stream(msgs, settings)
-        try:
-            for piece in inner:
-                if self._stop.is_set():
-                    return
-                yield piece
-        finally:
-            close = getattr(inner, "close", None)
-            if close is not None:
-                close()
+        return stream_until(backend.stream(msgs, settings), self._stop.is_set)
 
     def _run(self) -> None:
         self.answer = ""

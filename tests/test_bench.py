@@ -12,15 +12,11 @@ import pytest
 from helpers.bench import (
     Bandwidth,
     BenchmarkResult,
-    LlamaCppBackend,
-    OnnxBackend,
     answer_agreement,
     gguf_weight_bytes,
-    llamacpp_available,
     load_prompts,
     local_backends,
     main,
-    make_backend,
     measure_bandwidth,
     onnx_weight_bytes,
     quantization_tradeoff,
@@ -31,7 +27,7 @@ from helpers.bench import (
 )
 from helpers.errors import CourseError
 from helpers.models import default_gguf_path, prepare_default_model
-from helpers.runtimes import GenerationSettings
+from helpers.runtimes import GenerationSettings, LlamaCppBackend, OnnxBackend, llamacpp_available, make_backend
 
 TINY = GenerationSettings(max_new_tokens=6)
 

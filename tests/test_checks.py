@@ -43,7 +43,7 @@ def tokenizer():
 
     from helpers.models import prepare_default_model
 
-    return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), quiet=True)["hf"])
+    return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), verbose=False)["hf"])
 
 
 MSGS = messages("What is the capital of Norway?", system="Answer in one sentence.")

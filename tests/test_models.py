@@ -43,7 +43,7 @@ def test_registry_is_consistent():
 
 
 def test_default_model_folders_are_prepared_and_verified():
-    folders = models.prepare_default_model(quiet=True)
+    folders = models.prepare_default_model(verbose=False)
     hf, onnx = folders["hf"], folders["onnx-int4"]
     info = json.loads((hf / models.MARKER).read_text())
     assert info["sha256"] == models.GGUF_SHA256
@@ -52,7 +52,7 @@ def test_default_model_folders_are_prepared_and_verified():
     assert sum(f.stat().st_size for f in onnx.glob("*.onnx*")) < 120e6  # int4 weights
     # Idempotent: a second call finds everything complete and rebuilds nothing.
     before = (hf / models.MARKER).stat().st_mtime_ns
-    assert models.prepare_default_model(quiet=True) == folders
+    assert models.prepare_default_model(verbose=False) == folders
     assert (hf / models.MARKER).stat().st_mtime_ns == before
 
 
@@ -62,7 +62,7 @@ def test_a_corrupted_model_file_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("SLM_LAB_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(models, "default_gguf_path", lambda: bad)
     with pytest.raises(CourseError, match="does not match its published checksum"):
-        models.prepare_default_model(quiet=True)
+        models.prepare_default_model(verbose=False)
     assert not (tmp_path / "cache" / "models" / models.DEFAULT_MODEL / "hf").exists()
 
 

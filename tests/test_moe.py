@@ -16,21 +16,18 @@ from helpers.moe import (
     load_built,
     param_count,
     phi35_moe_param_count,
-    plot_benchmark,
-    plot_expert_map,
-    plot_param_counts,
-    plot_router_heatmap,
     prepare_moe,
     route,
     upcycle,
 )
+from helpers.plots import plot_expert_map, plot_moe_benchmark, plot_param_counts, plot_router_heatmap
 
 PROMPTS = ["The capital of Norway is", "def reverse(items):", "In 2024 the shop sold"]
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), quiet=True)["hf"])
+    return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), verbose=False)["hf"])
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +119,10 @@ def test_route_records_every_layer_and_token(dense, tokenizer):
 
 def test_build_is_idempotent_and_the_saved_moe_answers_like_the_dense_model(tiny_folder, tmp_path, tokenizer, dense):
     build = MoEBuild(num_experts=4, top_k=2, noise=0.0, dtype="float32")
-    folders = prepare_moe(build, source=tiny_folder, out=tmp_path, quiet=True)
+    folders = prepare_moe(build, source=tiny_folder, out=tmp_path, verbose=False)
     assert set(folders) == {"source", "moe", "twin"}
     stamps = {key: os.stat(folders[key] / "model.safetensors").st_mtime_ns for key in ("moe", "twin")}
-    assert prepare_moe(build, source=tiny_folder, out=tmp_path, quiet=True) == folders
+    assert prepare_moe(build, source=tiny_folder, out=tmp_path, verbose=False) == folders
     assert {key: os.stat(folders[key] / "model.safetensors").st_mtime_ns for key in stamps} == stamps
 
     chat = load_built(folders["moe"], verbose=False)
@@ -135,7 +132,7 @@ def test_build_is_idempotent_and_the_saved_moe_answers_like_the_dense_model(tiny
 
     # New settings rebuild the MoE only; the dense twin does not depend on them.
     noisy = MoEBuild(num_experts=4, top_k=2, noise=0.05, dtype="float32")
-    prepare_moe(noisy, source=tiny_folder, out=tmp_path, quiet=True)
+    prepare_moe(noisy, source=tiny_folder, out=tmp_path, verbose=False)
     assert os.stat(folders["moe"] / "model.safetensors").st_mtime_ns != stamps["moe"]
     assert os.stat(folders["twin"] / "model.safetensors").st_mtime_ns == stamps["twin"]
 
@@ -144,7 +141,7 @@ def test_benchmark_and_plots_run_on_the_tiny_build(tiny_folder, tmp_path, tokeni
     import matplotlib
 
     matplotlib.use("Agg")
-    folders = prepare_moe(MoEBuild(num_experts=4, top_k=2), source=tiny_folder, out=tmp_path, quiet=True)
+    folders = prepare_moe(MoEBuild(num_experts=4, top_k=2), source=tiny_folder, out=tmp_path, verbose=False)
     rows = benchmark(folders, prompts=("Hi",), max_new_tokens=4, models=("twin", "moe"))
     assert [r["model"] for r in rows] == ["twin", "moe"]
     assert rows[1]["total_params_m"] > rows[1]["active_params_m"] == pytest.approx(rows[0]["active_params_m"], rel=0.01)
@@ -155,7 +152,7 @@ def test_benchmark_and_plots_run_on_the_tiny_build(tiny_folder, tmp_path, tokeni
     assert plot_router_heatmap(trace, layer=1) is not None
     assert plot_expert_map(trace) is not None
     assert len(plot_param_counts([phi35_moe_param_count(), param_count(chat.model, "tiny")])) == 2
-    assert len(plot_benchmark(rows)) == 3
+    assert len(plot_moe_benchmark(rows)) == 3
     matplotlib.pyplot.close("all")
 
 
@@ -180,8 +177,8 @@ def test_bad_sources_and_folders_get_one_sentence(dense, tokenizer, tmp_path):
     with pytest.raises(CourseError, match="needs the tokenizer"):
         upcycle(dense)
     with pytest.raises(CourseError, match=r"no config\.json"):
-        prepare_moe(source=tmp_path, out=tmp_path / "out", quiet=True)
+        prepare_moe(source=tmp_path, out=tmp_path / "out", verbose=False)
     with pytest.raises(CourseError, match="not a finished build"):
         load_built(tmp_path)
     with pytest.raises(CourseError, match="Unknown dtype"):
-        prepare_moe(MoEBuild(dtype="int3"), source=tmp_path, quiet=True)
+        prepare_moe(MoEBuild(dtype="int3"), source=tmp_path, verbose=False)

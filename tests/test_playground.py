@@ -2,9 +2,9 @@
 
 import pytest
 
-from helpers.bench import llamacpp_available
 from helpers.errors import CourseError
 from helpers.playground import Choice, Playground, available_choices
+from helpers.runtimes import llamacpp_available
 
 
 @pytest.fixture(scope="module")

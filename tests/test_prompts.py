@@ -18,7 +18,7 @@ CONVERSATIONS = {
 def tokenizer():
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), quiet=True)["hf"])
+    return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), verbose=False)["hf"])
 
 
 @pytest.mark.parametrize("conversation", CONVERSATIONS.values(), ids=CONVERSATIONS.keys())
