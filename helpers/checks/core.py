@@ -1,0 +1,196 @@
+"""The checks of the labs: plain functions a learner can read, each saying what was expected and why.
+
+Every ``check_...`` prints one verdict and returns a :class:`CheckResult`:
+
+* ✅ *correct*, with the reason it is right (and, where several answers are right, the others);
+* ❌ *not quite*, with what was expected, why, and what to try (a character-by-character difference for prompts);
+* ⏳ *not done yet*, when the answer is still the learner copy's ``...`` (or ``None``), with a hint to start.
+
+A check never raises on a wrong or missing answer, so a learner copy runs top to bottom whatever state it is in.
+:func:`lab_report` sums up a lab; the solution notebooks end with :func:`assert_all_passed` so CI fails
+when a solution stops passing its own checks.
+
+This module is the framework; ``lab01_prompts`` ... ``lab05_tools`` hold each lab's checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "FAILED",
+    "NOT_DONE",
+    "PASSED",
+    "RESULTS",
+    "CheckResult",
+    "answer_or",
+    "assert_all_passed",
+    "failed",
+    "is_implemented",
+    "is_unanswered",
+    "lab_report",
+    "not_done",
+    "passed",
+    "show",
+    "text_diff",
+]
+
+PASSED, FAILED, NOT_DONE = "passed", "failed", "not done"
+_ICONS = {PASSED: "✅", FAILED: "❌", NOT_DONE: "⏳"}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of one check: ``status`` is ``"passed"``, ``"failed"`` or ``"not done"``.
+
+    It is truthy only when passed. Notebooks show nothing for it (the check already printed its message).
+    """
+
+    name: str
+    status: str
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.status == PASSED
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: the check printed its verdict already."""
+
+
+#: Every verdict given in this Python session, by check name (the latest one wins).
+RESULTS: dict[str, CheckResult] = {}
+
+
+def verdict(name: str, status: str, message: str) -> CheckResult:
+    result = CheckResult(name, status, message.strip())
+    RESULTS[name] = result
+    print(f"{_ICONS[status]} {name}: {result.message}")
+    return result
+
+
+def passed(name: str, message: str) -> CheckResult:
+    """Record and print a ✅ verdict."""
+    return verdict(name, PASSED, "correct: " + message)
+
+
+def failed(name: str, message: str) -> CheckResult:
+    """Record and print a ❌ verdict."""
+    return verdict(name, FAILED, "not quite: " + message)
+
+
+def not_done(name: str, hint: str) -> CheckResult:
+    """Record and print a ⏳ verdict with a hint to start."""
+    return verdict(name, NOT_DONE, "not done yet. " + hint)
+
+
+def is_unanswered(value: Any) -> bool:
+    """Tell whether ``value`` is still a learner copy's placeholder: ``...``, ``None`` or an empty string.
+
+    Example:
+        >>> is_unanswered(...), is_unanswered(""), is_unanswered("<|user|>")
+        (True, True, False)
+
+    """
+    return value is ... or value is None or (isinstance(value, str) and not value.strip())
+
+
+def answer_or(value: Any, fallback: Any, what: str, using: str = "a stand-in value") -> Any:
+    """Use the learner's ``value``, or say visibly that ``fallback`` stands in while it is unanswered.
+
+    Lets the cells after an unfinished exercise run, so the lab never stops with an error.
+
+    Example:
+        >>> answer_or(..., 5e-6, "LEARNING_RATE", using="upstream's 5e-6")
+        ⏳ LEARNING_RATE is not done yet: using upstream's 5e-6 for now, so the rest of the lab runs.
+        5e-06
+
+    """
+    if is_unanswered(value):
+        print(f"⏳ {what} is not done yet: using {using} for now, so the rest of the lab runs.")
+        return fallback
+    return value
+
+
+def lab_report(names: Sequence[str] | None = None) -> None:
+    """Print how many checks passed, and which failed or are not done yet (all checks so far, or ``names``)."""
+    results = [RESULTS[n] for n in names if n in RESULTS] if names else list(RESULTS.values())
+    passed = sum(r.status == PASSED for r in results)
+    print(f"{passed} of {len(results)} checks passed.")
+    for r in results:
+        if r.status != PASSED:
+            print(f"  {_ICONS[r.status]} {r.name}: {r.status}")
+    if results and passed == len(results):
+        print("🎉 Every check passes: well done.")
+
+
+def assert_all_passed(expected: int) -> None:
+    """Fail loudly unless exactly ``expected`` checks ran and all passed (the solutions' self-test)."""
+    failing = [f"{r.name} ({r.status})" for r in RESULTS.values() if r.status != PASSED]
+    if failing or len(RESULTS) != expected:
+        raise AssertionError(f"{len(RESULTS)} checks ran (expected {expected}); not passing: {failing or 'none'}")
+
+
+def show(text: str) -> str:
+    """Show a string's invisible characters: newlines as backslash-n, tabs as backslash-t."""
+    return repr(text)[1:-1]
+
+
+def text_diff(expected: str, got: str, context: int = 25, limit: int = 4) -> str:
+    r"""Describe where two strings differ, character by character, with a caret under the first difference.
+
+    Example:
+        >>> print(text_diff("<|user|>\nHi<|end|>", "<|user|>Hi<|end|>"))
+        expected: <|user|>\nHi<|end|>
+        yours:    <|user|>Hi<|end|>
+                          ^ first difference at character 8
+        - character 8: missing '\n' (after '<|user|>')
+
+    """
+    matcher = difflib.SequenceMatcher(None, expected, got, autojunk=False)
+    changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if not changes:
+        return "the strings are identical"
+    first = changes[0][1]
+    start = max(0, first - context)
+    prefix = "…" if start else ""
+    shown_exp = prefix + show(expected[start : first + context])
+    shown_got = prefix + show(got[start : changes[0][3] + context])
+    caret = " " * (len(prefix) + len(show(expected[start:first])))
+    lines = [
+        f"expected: {shown_exp}",
+        f"yours:    {shown_got}",
+        f"          {caret}^ first difference at character {first}",
+    ]
+    for tag, i1, i2, j1, j2 in changes[:limit]:
+        before = show(expected[max(0, i1 - 12) : i1])
+        if tag == "delete":
+            what = f"missing {expected[i1:i2]!r}"
+        elif tag == "insert":
+            what = f"extra {got[j1:j2]!r}"
+        else:
+            what = f"{got[j1:j2]!r} where {expected[i1:i2]!r} belongs"
+        lines.append(f"- character {i1}: {what} (after {before!r})")
+    if len(changes) > limit:
+        lines.append(f"- … and {len(changes) - limit} more differences")
+    return "\n".join(lines)
+
+
+def is_implemented(function: Any, *probe: Any) -> bool:
+    """Tell whether an exercise's function is written: callable, and not returning the stub's ``...`` for ``probe``.
+
+    Example:
+        >>> def stub(x):
+        ...     return ...
+        >>> is_implemented(stub, 1), is_implemented(len, "abc")
+        (False, True)
+
+    """
+    if not callable(function):
+        return False
+    try:
+        return function(*probe) is not ...
+    except Exception:  # it does something; its own check reports what goes wrong
+        return True

@@ -1,0 +1,89 @@
+"""Lab 01 (prompt formats): a prompt written by hand must match the chat template character for character."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed, text_diff
+
+__all__ = ["check_prompt", "check_vision_prompt"]
+
+_FORMAT_NOTES = {
+    "phi3": "Phi-3 and Phi-3.5 put a newline after every role tag and after every <|end|>, "
+    "and the prompt ends with '<|assistant|>' and a newline, so the model writes the answer next.",
+    "phi4": "Phi-4 and Phi-4-reasoning use ChatML-like tags: '<|im_start|>role<|im_sep|>text<|im_end|>' "
+    "with no newlines at all, ending with '<|im_start|>assistant<|im_sep|>'.",
+    "phi4-mini": "Phi-4-mini uses the Phi-3 tags without newlines: "
+    "'<|system|>text<|end|><|user|>text<|end|><|assistant|>'.",
+    "own": "The default model (SmolLM2) uses ChatML: '<|im_start|>role' and a newline, the text, '<|im_end|>' "
+    "and a newline, ending with '<|im_start|>assistant' and a newline.",
+}
+
+
+_TEMPLATE_NAMES = {
+    "phi3": "Phi-3.5-mini's chat template",
+    "phi4": "Phi-4's chat template (Phi-4-reasoning uses the same tags)",
+    "phi4-mini": "Phi-4-mini's chat template",
+    "own": "the default model's own chat template",
+}
+
+
+def _compare_prompt(name: str, answer: Any, expected: str, note: str, source: str) -> CheckResult:
+    if is_unanswered(answer):
+        return not_done(name, f"Write the prompt as one Python string. Start with {expected[:14]!r}. {note}")
+    if not isinstance(answer, str):
+        return failed(name, f"the prompt must be a str, not {type(answer).__name__}.")
+    if answer == expected:
+        return passed(name, f"character for character what {source} produces. {note}")
+    hint = ""
+    if answer.strip() == expected.strip():
+        hint = " Only whitespace at the start or end differs, but a model sees every newline as a token."
+    elif "\\n" in answer:
+        hint = (
+            " Your string contains a backslash and an 'n' as two characters: "
+            "use a real newline ('\\n' in a normal string)."
+        )
+    return failed(
+        name,
+        f"{source} renders these messages differently.{hint}\n{text_diff(expected, answer)}\nWhy it matters: {note} "
+        "A model trained on one format answers worse in any other, and a missing newline is a different token.",
+    )
+
+
+def check_prompt(answer: Any, msgs: Sequence[Mapping[str, Any]], template: str, tokenizer: Any) -> CheckResult:
+    """Compare a hand-built prompt with what the real chat template renders for ``msgs``.
+
+    Args:
+        answer: Your prompt string.
+        msgs: The conversation it should encode.
+        template: ``"phi3"``, ``"phi4"``, ``"phi4-mini"`` (a file in ``data/chat_templates``) or ``"own"``.
+        tokenizer: The default model's tokenizer: it runs the template exactly as in production.
+
+    """
+    from helpers.prompts import render_template
+
+    expected = render_template(msgs, template, tokenizer, add_generation_prompt=True)
+    name = f"{template} prompt" if template != "own" else "ChatML prompt (default model)"
+    return _compare_prompt(
+        name, answer, expected, _FORMAT_NOTES.get(template, ""), _TEMPLATE_NAMES.get(template, template)
+    )
+
+
+def check_vision_prompt(answer: Any, text: str, n_images: int, tokenizer: Any) -> CheckResult:
+    """Compare a hand-built Phi-3.5-vision prompt with the Phi-3 template and its image placeholders.
+
+    Phi-3.5-vision uses the Phi-3 chat format; each image is a placeholder ``<|image_1|>``, ``<|image_2|>``, ...
+    on its own line at the start of the user turn, which its processor replaces by the image's tokens.
+    """
+    from helpers.prompts import render_template
+
+    placeholders = "".join(f"<|image_{i}|>\n" for i in range(1, n_images + 1))
+    expected = render_template([{"role": "user", "content": placeholders + text}], "phi3", tokenizer)
+    note = (
+        f"The image placeholders <|image_1|> ... <|image_{n_images}|> come first in the user turn, one per line, "
+        "numbered from 1; the processor swaps each for that image's tokens. The rest is the Phi-3 format."
+    )
+    return _compare_prompt(
+        f"vision prompt ({n_images} images)", answer, expected, note, "the Phi-3 template with image placeholders"
+    )

@@ -1,0 +1,173 @@
+"""Lab 03 (pick the right Phi): memory arithmetic and a model pick for each scenario in ``data/labs/``."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed
+from helpers.env import REPO_ROOT
+from helpers.errors import CourseError
+
+__all__ = ["SCENARIOS", "SCENARIOS_FILE", "Scenario", "check_pick", "check_weight_gb"]
+
+SCENARIOS_FILE = REPO_ROOT / "data" / "labs" / "lab03_scenarios.json"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A job and a device, with the requirements :func:`helpers.phi_family.recommend` checks."""
+
+    key: str
+    story: str
+    device: str
+    memory_gb: float
+    task: str
+    images: bool = False
+    tools: bool = False
+    reasoning: bool = False
+    context_tokens: int | None = None
+
+    def requirements(self) -> str:
+        needs = [f"task '{self.task}'", f"{self.memory_gb:g} GB usable"]
+        needs += [
+            label
+            for flag, label in (
+                (self.images, "image input"),
+                (self.tools, "function calling"),
+                (self.reasoning, "multi-step reasoning"),
+            )
+            if flag
+        ]
+        if self.context_tokens:
+            needs.append(f"{self.context_tokens:,} tokens of context")
+        return ", ".join(needs)
+
+
+def check_weight_gb(
+    answer_gb: Any,
+    fits: Any,
+    model: str = "phi-4",
+    precision: str = "fp16",
+    usable_gb: float = 14,
+    overhead: float = 0.2,
+) -> CheckResult:
+    """Check a weight-memory estimate and whether the model fits in ``usable_gb`` with ``overhead`` on top."""
+    from helpers.phi_family import bytes_per_param, get_model
+
+    name = f"{model} at {precision}"
+    spec = get_model(model)
+    if is_unanswered(answer_gb) or is_unanswered(fits):
+        return not_done(
+            name,
+            "Weights in GB = parameters x bytes per weight / 1e9; then compare weights x 1.2 with the usable memory.",
+        )
+    expected = spec.weight_gb(precision)
+    need = expected * (1 + overhead)
+    if not isinstance(answer_gb, (int, float)) or not math.isclose(answer_gb, expected, rel_tol=0.03):
+        return failed(
+            name,
+            f"{spec.name} has {spec.params_b:g}B parameters; at {precision} each takes "
+            f"{bytes_per_param(precision):g} bytes, so the weights need {expected:.1f} GB, not {answer_gb!r}.",
+        )
+    if bool(fits) != (need <= usable_gb):
+        verdict = "fits" if need <= usable_gb else "does not fit"
+        return failed(
+            name,
+            f"the size is right, but with {overhead:.0%} for the runtime it needs {need:.1f} GB and "
+            f"{usable_gb:g} GB are usable, so it {verdict}.",
+        )
+    return passed(
+        name,
+        f"{expected:.1f} GB of weights, about {need:.1f} GB to run: "
+        f"{'it fits' if fits else f'it does not fit in {usable_gb:g} GB; try a smaller precision'}.",
+    )
+
+
+def _parse_pick(answer: Any) -> tuple[Any, Any]:
+    if isinstance(answer, str):
+        return answer, None
+    if isinstance(answer, (tuple, list)) and len(answer) == 2:
+        return answer[0], answer[1]
+    return None, None
+
+
+def check_pick(scenario: str, answer: Any) -> CheckResult:
+    """Check a ``(model, precision)`` pick for one of :data:`SCENARIOS`; every pick the data supports passes.
+
+    A pick is defensible when the model is built for the job (task, inputs, tools, reasoning), its weights
+    can be downloaded, and it fits the device's usable memory at the chosen precision with 20% runtime overhead.
+    The message names the course's own ranking too, so you can compare reasons.
+    """
+    from helpers.phi_family import BYTES_PER_PARAM, estimate_memory_gb, get_model, load_family, recommend
+
+    spec = SCENARIOS[scenario]
+    name = f"pick for {scenario}"
+    if is_unanswered(answer):
+        return not_done(name, f"Give (model, precision), e.g. ('Phi-3-mini', 'int4'). Needs: {spec.requirements()}.")
+    model_name, precision = _parse_pick(answer)
+    if model_name is None or is_unanswered(model_name):
+        return failed(name, "give a pair (model, precision), e.g. ('Phi-3-mini', 'int4').")
+    try:
+        model = get_model(str(model_name))
+    except CourseError:
+        names = ", ".join(m.name for m in load_family())
+        return failed(name, f"{model_name!r} is not in data/phi_family.json. The family: {names}.")
+    if precision is None or str(precision).lower() not in BYTES_PER_PARAM:
+        return failed(
+            name, f"add a precision, one of {', '.join(BYTES_PER_PARAM)}: it decides whether {model.name} fits."
+        )
+    precision = str(precision).lower()
+    selection = recommend(
+        spec.task,
+        spec.memory_gb,
+        context_tokens=spec.context_tokens,
+        images=spec.images,
+        tools=spec.tools,
+        reasoning=spec.reasoning,
+        precisions=("fp16", "int8", "int4"),
+        top=100,
+    )
+    fitting = {rec.model.name: rec for rec in selection.picks}
+    ranking = ", ".join(f"{rec.model.name} ({rec.precision})" for rec in selection.picks[:3]) or "nothing"
+    if model.name not in fitting:
+        why = selection.rejected.get(model.name, "it does not meet the requirements")
+        return failed(
+            name,
+            f"{model.name} is not a good fit: {why}. This job needs {spec.requirements()}. Models that fit: {ranking}.",
+        )
+    need, _ = estimate_memory_gb(model, precision, spec.context_tokens)
+    if need > spec.memory_gb:
+        return failed(
+            name,
+            f"{model.name} is right for the job, but at {precision} it needs about {need:.1f} GB "
+            f"and the {spec.device} leaves {spec.memory_gb:g} GB: {fitting[model.name].precision} fits "
+            f"({fitting[model.name].memory_gb:.1f} GB).",
+        )
+    notes = [f"{model.name} at {precision} needs about {need:.1f} GB of the {spec.memory_gb:g} GB usable"]
+    unused = set(model.modalities_in) - {"text", *(["image"] if spec.images else [])}
+    if unused:
+        notes.append(
+            f"it works, though it carries {' and '.join(sorted(unused))} input the job never uses "
+            "(memory you could save)"
+        )
+    best = fitting[model.name].precision
+    if BYTES_PER_PARAM[best] > BYTES_PER_PARAM[precision]:
+        notes.append(f"{best} would fit too and keeps more quality")
+    others = [n for n in fitting if n != model.name][:4]
+    if others:
+        notes.append(f"also defensible: {', '.join(others)}")
+    notes.append(f"the course's ranking (newest first, no unused encoders): {ranking}")
+    return passed(name, "; ".join(notes) + ".")
+
+
+def load_scenarios() -> dict[str, Scenario]:
+    """Read the lab's scenarios from :data:`SCENARIOS_FILE`."""
+    data = json.loads(SCENARIOS_FILE.read_text(encoding="utf-8"))
+    return {key: Scenario(key, **fields) for key, fields in data["scenarios"].items()}
+
+
+#: The five jobs of lab 3. Usable memory follows helpers.phi_family.COMMON_DEVICES.
+SCENARIOS: dict[str, Scenario] = load_scenarios()

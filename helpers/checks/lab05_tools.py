@@ -1,0 +1,158 @@
+"""Lab 05 (function calling): a strict tool schema, a validator for model output, and a safe tool runner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed
+from helpers.env import REPO_ROOT
+
+__all__ = ["CASES_FILE", "check_run_tool", "check_tool_schema", "check_validate_call"]
+
+CASES_FILE = REPO_ROOT / "data" / "labs" / "lab05_cases.json"
+_CASES = json.loads(CASES_FILE.read_text(encoding="utf-8"))
+_WEATHER_GOOD: dict[str, Any] = _CASES["weather_good"]
+_WEATHER_BAD = [(case["call"], case["why"]) for case in _CASES["weather_bad"]]
+_CALL_CASES = [(case["text"], case["valid"], case["why"]) for case in _CASES["call_cases"]]
+_TOOL_CALLS: list[dict[str, Any]] = _CASES["tool_calls"]
+_FAILING_CALLS = [(case["call"], case["why"]) for case in _CASES["failing_calls"]]
+
+
+def _objects_without_closed_properties(schema: Any, path: str = "schema") -> list[str]:
+    """Paths of ``type: object`` nodes that do not set ``additionalProperties: false``."""
+    found = []
+    if isinstance(schema, Mapping):
+        if schema.get("type") == "object" and schema.get("additionalProperties") is not False:
+            found.append(path)
+        for key, value in schema.items():
+            found += _objects_without_closed_properties(value, f"{path}[{key!r}]")
+    elif isinstance(schema, list):
+        for i, value in enumerate(schema):
+            found += _objects_without_closed_properties(value, f"{path}[{i}]")
+    return found
+
+
+def check_tool_schema(schema: Any) -> CheckResult:
+    """Check the JSON schema of a call to the ``weather`` tool (one string argument, ``city``).
+
+    It must accept ``{"tool": "weather", "arguments": {"city": "Oslo"}}`` and reject invented keys, a missing
+    or non-string city and any other tool name, and every object in it must set ``additionalProperties: false``.
+    """
+    import jsonschema
+
+    name = "weather tool schema"
+    if is_unanswered(schema):
+        return not_done(
+            name, "Copy CALCULATOR_SCHEMA's shape: a 'tool' fixed with const, and 'arguments' with one string, 'city'."
+        )
+    if not isinstance(schema, Mapping):
+        return failed(name, f"a JSON schema is a dict, not {type(schema).__name__}.")
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+        validator = jsonschema.Draft202012Validator(schema)
+    except jsonschema.SchemaError as exc:
+        return failed(name, f"this is not a valid JSON schema: {exc.message}.")
+    if not validator.is_valid(_WEATHER_GOOD):
+        error = next(validator.iter_errors(_WEATHER_GOOD))
+        return failed(name, f"it rejects the correct call {json.dumps(_WEATHER_GOOD)} ({error.message}).")
+    let_through = [why for call, why in _WEATHER_BAD if validator.is_valid(call)]
+    open_objects = _objects_without_closed_properties(schema)
+    if open_objects:
+        return failed(
+            name,
+            f'{", ".join(open_objects)} does not set "additionalProperties": false. Without it the '
+            "guided decoder lets a small model add keys forever, until max_length (see FIELD_NOTES.md)."
+            + (f" It also lets through calls with {'; '.join(let_through)}." if let_through else ""),
+        )
+    if let_through:
+        return failed(
+            name,
+            f"it accepts calls it should refuse: {'; '.join(let_through)}. Use 'const' for the tool name, "
+            "'required' for every key and 'type': 'string' for the city.",
+        )
+    return passed(
+        name,
+        "it accepts the right call and refuses invented keys, missing or mistyped arguments and other tools. "
+        "The same schema guides the decoder and validates the result.",
+    )
+
+
+def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
+    """Run your ``validate_call(text) -> (ok, reason)`` on valid and broken model outputs."""
+    name = "validate_call"
+    if is_unanswered(validate_call) or not callable(validate_call):
+        return not_done(name, "Define validate_call(text) returning (True, '') or (False, reason).")
+    wrong = []
+    for text, valid, what in _CALL_CASES:
+        try:
+            result = validate_call(text)
+        except Exception as exc:  # a learner's function may raise anything; report it instead of crashing
+            wrong.append(f"{what}: it raised {type(exc).__name__} ({exc}); catch errors and return (False, reason)")
+            continue
+        if result is ...:
+            return not_done(
+                name, "validate_call still returns '...': parse with json.loads, then check with the schema."
+            )
+        if not (isinstance(result, tuple) and len(result) == 2):
+            return failed(name, f"validate_call should return a pair (ok, reason), not {result!r}.")
+        if bool(result[0]) != valid:
+            wrong.append(
+                f"{what}: {'accepted' if result[0] else 'rejected'}, should be {'accepted' if valid else 'rejected'}"
+            )
+    if wrong:
+        return failed(name, f"{len(wrong)} of {len(_CALL_CASES)} cases wrong:\n  - " + "\n  - ".join(wrong))
+    return passed(
+        name, f"all {len(_CALL_CASES)} cases right: only a complete JSON object that matches one tool's schema is run."
+    )
+
+
+def check_run_tool(
+    run_tool: Callable[[Mapping[str, Any]], Any], tools: Mapping[str, Callable[..., Any]]
+) -> CheckResult:
+    """Run your ``run_tool(call) -> str`` on validated calls, including two whose tool raises an error.
+
+    A result must be the tool's return value as text; a tool's exception must come back as a string that starts
+    with ``"error"``, not as a crash.
+    """
+    name = "run_tool"
+    if is_unanswered(run_tool) or not callable(run_tool):
+        return not_done(
+            name, "Define run_tool(call): look up TOOLS[call['tool']] and call it with **call['arguments']."
+        )
+    wrong = []
+    for call in _TOOL_CALLS:
+        if call["tool"] not in tools:
+            continue
+        expected = str(tools[call["tool"]](**call["arguments"]))
+        try:
+            got = run_tool(call)
+        except Exception as exc:  # report, do not crash the learner's notebook
+            wrong.append(f"{json.dumps(call)} raised {type(exc).__name__}: {exc}")
+            continue
+        if got is ...:
+            return not_done(name, "run_tool still returns '...': look the function up by name and pass the arguments.")
+        if got != expected:
+            wrong.append(f"{json.dumps(call)} gave {got!r}, expected {expected!r} (the tool's result as text)")
+    for call, what in _FAILING_CALLS:
+        if call["tool"] not in tools:
+            continue
+        try:
+            got = run_tool(call)
+        except Exception as exc:  # the point of this case: it must not raise
+            wrong.append(f"{what} ({json.dumps(call)}) raised {type(exc).__name__}; catch it and return 'error: ...'")
+            continue
+        if not (isinstance(got, str) and got.lower().startswith("error")):
+            wrong.append(f"{what} gave {got!r}; return a string starting with 'error'")
+    if wrong:
+        return failed(
+            name,
+            "\n  - " + "\n  - ".join(wrong) + "\nA tool's failure goes back to the model as text, so it can "
+            "say so or try again; an exception would stop your whole app.",
+        )
+    return passed(
+        name,
+        "each validated call runs the named Python function with the model's arguments, and a failing tool "
+        "becomes an 'error: ...' message instead of a crash. The model only proposes; your code decides and runs.",
+    )
