@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from helpers.errors import CourseError
-from helpers.labs import (
+from scripts.make_learner_copies import (
     BEGIN,
     END,
     LABS_DIR,
@@ -41,7 +41,7 @@ def test_lab_has_a_readme_with_the_required_sections(solution):
 
 def test_learner_copies_are_up_to_date():
     stale = write_learner_copies(check=True)
-    assert not stale, f"regenerate with `python -m helpers.labs`: {[str(p) for p in stale]}"
+    assert not stale, f"regenerate with `python scripts/make_learner_copies.py`: {[str(p) for p in stale]}"
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.parent.name)

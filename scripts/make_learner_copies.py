@@ -1,7 +1,8 @@
-"""Learner copies of the labs, generated from the solution notebooks.
+#!/usr/bin/env python3
+"""Learner copies of the labs, generated from the solution notebooks (a maintainer tool).
 
 Every lab lives in ``labs/NN-name/``: ``solution.ipynb`` is the complete notebook that CI runs, and
-``learner/NN-name.ipynb`` is what a learner opens. The learner copy is never edited by hand; this module
+``learner/NN-name.ipynb`` is what a learner opens. The learner copy is never edited by hand; this script
 writes it from the solution:
 
 * In a code cell, the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are replaced by a stub at
@@ -10,7 +11,7 @@ writes it from the solution:
 * A code cell whose first line is ``# SOLUTION ONLY`` (the solution's self-test) is left out.
 * A note at the top says where the copy came from; outputs and execution counts are cleared.
 
-Run ``python -m helpers.labs`` after editing a solution (``--check`` only reports stale copies).
+Run ``python scripts/make_learner_copies.py`` after editing a solution (``--check`` only reports stale copies).
 
 Example:
     >>> stub_for(["ANSWER = 6 * 7"])
@@ -20,12 +21,17 @@ Example:
 
 from __future__ import annotations
 
+import argparse
 import ast
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from helpers.cli import run
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
 
@@ -50,7 +56,7 @@ STUB_COMMENT = "# ✏️ Your code here: replace the ... below."
 NOTE = (
     "> ✏️ **Learner copy.** Fill in the cells marked ✏️ and run the check under each one: it says "
     "*not done yet*, *not quite* (with what was expected and why) or *correct*. "
-    "This file is generated from `../solution.ipynb` by `python -m helpers.labs`; the solution is there "
+    "This file is generated from `../solution.ipynb` by `scripts/make_learner_copies.py`; the solution is there "
     "when you are stuck."
 )
 
@@ -196,10 +202,11 @@ def write_learner_copies(check: bool = False, labs_dir: Path | None = None) -> l
     return changed
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m helpers.labs [--check]``: write the learner copies, or list the stale ones."""
-    argv = sys.argv[1:] if argv is None else argv
-    check = "--check" in argv
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the learner copies, or (``--check``) list the stale ones and exit 1 if there are any."""
+    parser = argparse.ArgumentParser(prog="python scripts/make_learner_copies.py", description=main.__doc__)
+    parser.add_argument("--check", action="store_true", help="write nothing; list stale copies (exit status 1)")
+    check = parser.parse_args(argv).check
     changed = write_learner_copies(check=check)
     verb = "out of date" if check else "written"
     for path in changed:
@@ -210,4 +217,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(run(main))
