@@ -18,7 +18,7 @@ def test_default_is_used_when_nothing_is_asked(monkeypatch, capsys):
 def test_asking_for_phi_offline_falls_back_visibly(monkeypatch, capsys):
     monkeypatch.setenv("SLM_LAB_MODEL", "phi-4-mini")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(models, "_in_hub_cache", lambda repo_id, filename="config.json": False)
+    monkeypatch.setattr(models.registry, "_in_hub_cache", lambda repo_id, filename="config.json": False)
     choice = models.resolve_model()
     out = capsys.readouterr().out
     assert choice.is_default
@@ -27,7 +27,7 @@ def test_asking_for_phi_offline_falls_back_visibly(monkeypatch, capsys):
 
 @pytest.mark.parametrize("name", ["phi-3.5-mini", "microsoft/Phi-3.5-mini-instruct", "Phi-3.5-mini-instruct"])
 def test_registry_lookup_by_key_id_or_name(name):
-    assert models._lookup(name).key == "phi-3.5-mini"
+    assert models.registry._lookup(name).key == "phi-3.5-mini"
 
 
 def test_unknown_model_names_the_choices():
@@ -60,7 +60,7 @@ def test_a_corrupted_model_file_is_refused(tmp_path, monkeypatch):
     bad = tmp_path / models.GGUF_NAME
     bad.write_bytes(b"GGUF but not the real thing")
     monkeypatch.setenv("SLM_LAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(models, "default_gguf_path", lambda: bad)
+    monkeypatch.setattr(models.prepare, "default_gguf_path", lambda: bad)
     with pytest.raises(CourseError, match="does not match its published checksum"):
         models.prepare_default_model(verbose=False)
     assert not (tmp_path / "cache" / "models" / models.DEFAULT_MODEL / "hf").exists()
