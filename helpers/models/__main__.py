@@ -13,7 +13,8 @@ from helpers.models.registry import ONNX_PRECISIONS, folder_mb
 def main(argv: Sequence[str] | None = None) -> None:
     """Prepare the default model's Transformers folder and the ONNX builds asked for; print their sizes."""
     parser = argparse.ArgumentParser(prog="python -m helpers.models", description=main.__doc__)
-    parser.add_argument("precisions", nargs="*", help=f"ONNX Runtime GenAI builds to make: {', '.join(ONNX_PRECISIONS)} (default: int4)")
+    builds = ", ".join(ONNX_PRECISIONS)
+    parser.add_argument("precisions", nargs="*", help=f"ONNX Runtime GenAI builds to make: {builds} (default: int4)")
     folders = prepare_default_model(onnx=tuple(parser.parse_args(argv).precisions or ["int4"]))
     for key, folder in folders.items():
         print(f"{key:10s} {folder_mb(folder):7.0f} MB  {folder}", flush=True)
