@@ -64,29 +64,23 @@ def check_shape(num_experts: int, top_k: int, noise: float) -> None:
         raise CourseError(f"noise={noise} is out of range: use 0 for identical experts or a small value such as 0.01.")
 
 
+#: The settings a Mixtral model copies unchanged from the Llama model it is upcycled from.
+_SHARED_CONFIG = (
+    "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+    "num_key_value_heads", "hidden_act", "max_position_embeddings", "initializer_range", "rms_norm_eps",
+    "pad_token_id", "bos_token_id", "eos_token_id", "tie_word_embeddings", "attention_dropout",
+)
+
+
 def mixtral_config(dense_config: Any, num_experts: int, top_k: int) -> Any:
     """Return the ``MixtralConfig`` that matches a Llama config, with ``num_experts`` experts per layer."""
     from transformers import MixtralConfig
 
     c = dense_config
     return MixtralConfig(
-        vocab_size=c.vocab_size,
-        hidden_size=c.hidden_size,
-        intermediate_size=c.intermediate_size,
-        num_hidden_layers=c.num_hidden_layers,
-        num_attention_heads=c.num_attention_heads,
-        num_key_value_heads=c.num_key_value_heads,
+        **{key: getattr(c, key) for key in _SHARED_CONFIG},
         head_dim=getattr(c, "head_dim", None),
-        hidden_act=c.hidden_act,
-        max_position_embeddings=c.max_position_embeddings,
-        initializer_range=c.initializer_range,
-        rms_norm_eps=c.rms_norm_eps,
-        pad_token_id=c.pad_token_id,
-        bos_token_id=c.bos_token_id,
-        eos_token_id=c.eos_token_id,
-        tie_word_embeddings=c.tie_word_embeddings,
         rope_parameters=dict(c.rope_parameters),
-        attention_dropout=c.attention_dropout,
         sliding_window=None,
         num_local_experts=num_experts,
         num_experts_per_tok=top_k,
