@@ -85,6 +85,18 @@ def test_azure_ai_inference_sdk_against_the_local_server(local):
     assert streamed.strip() == response.choices[0].message.content.strip()
 
 
+def test_the_local_endpoint_lists_the_model_it_answers_to(local):
+    """Tools list models before they chat: ``GET /v1/models`` names the id chat completions accept."""
+    from openai import OpenAI
+
+    client = OpenAI(base_url=local.base_url, api_key="not-needed", max_retries=0, timeout=60)
+    ids = [model.id for model in client.models.list()]
+    assert ids == [local.model], f"the server lists {ids}, but answers to {local.model}"
+    reply = client.chat.completions.create(model=ids[0], messages=[{"role": "user", "content": QUESTION}],
+                                           max_tokens=12, temperature=0)
+    assert "Oslo" in reply.choices[0].message.content
+
+
 def test_the_local_endpoint_is_the_default_without_keys(local, capsys):
     conn = connect()
     line = capsys.readouterr().out.strip()
