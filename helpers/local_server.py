@@ -227,7 +227,7 @@ class LocalServer:
             return 0, ""
 
     def wait_ready(self, timeout_s: float | None = None) -> LocalServer:
-        """Poll until one chat completion succeeds (``GET /v1/models`` is not reliable offline)."""
+        """Poll until one chat completion succeeds (which also loads the model and warms it up)."""
         timeout_s = timeout_s or float(get_env("SLM_LAB_LOCAL_START_TIMEOUT_S") or START_TIMEOUT_S)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -316,26 +316,43 @@ def stop_all() -> None:
 # --------------------------------------------------------------------------- the servers the course uses
 
 
-def _served_name_folder(folder: Path, model_id: str) -> tuple[Path | None, str]:
-    """A working folder where ``model_id`` (``org/name``) is a link to ``folder``, so the server answers to it.
+def _hub_cache(folder: Path, model_id: str) -> Path | None:
+    """A one-model Hugging Face cache where ``model_id`` (``org/name``) is ``folder``, linked file by file.
 
-    ``transformers serve`` answers only to the exact name it was started with; a hub-style id reads like
-    the ids cloud catalogs use. Where links cannot be made (some Windows setups), the folder path is the id.
+    ``transformers serve`` answers to the exact name it was started with and lists, at ``GET /v1/models``,
+    the models of the Hub cache (``HF_HUB_CACHE``); a local folder is in no cache, so offline it answers 500.
+    Served by id from this cache (offline), the server loads the course's folder, lists that id, and
+    chat completions accept it: what tools that list models before they chat expect. The folder holds
+    only links (symbolic, else hard), one cache per model folder. ``None`` where no links can be made.
     """
+    import hashlib
+
     from helpers.models import cache_dir
 
-    root = cache_dir() / "serve"
-    link = root / model_id
+    revision = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    root = cache_dir() / "serve-hub" / revision
+    repo = root / ("models--" + model_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / revision
     try:
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if link.is_symlink() and Path(os.readlink(link)) != folder:
-            link.unlink()
-        if not link.exists():
-            with contextlib.suppress(FileExistsError):  # another process may have made it a moment ago
-                link.symlink_to(folder, target_is_directory=True)
-        return root, model_id
-    except OSError:  # pragma: no cover - no symlinks on this system
-        return None, str(folder)
+        snapshot.mkdir(parents=True, exist_ok=True)
+        for source in sorted(folder.iterdir()):
+            target = snapshot / source.name
+            if source.is_dir() or target.exists():
+                continue
+            try:
+                target.symlink_to(source)
+            except FileExistsError:  # another process made it a moment ago
+                continue
+            except OSError:  # pragma: no cover - no symbolic links (some Windows setups)
+                with contextlib.suppress(FileExistsError):
+                    os.link(source, target)
+        ref = repo / "refs" / "main"
+        if not ref.is_file() or ref.read_text(encoding="utf-8") != revision:
+            ref.parent.mkdir(exist_ok=True)
+            ref.write_text(revision, encoding="utf-8")
+    except OSError:  # pragma: no cover - no links of either kind on this file system
+        return None
+    return root
 
 
 def transformers_server(
@@ -345,7 +362,7 @@ def transformers_server(
 
     Args:
         folder: A Transformers model folder; ``None`` prepares and uses the course default.
-        model_id: The name requests use for it.
+        model_id: The name requests use for it, and ``GET /v1/models`` lists.
         port: A port, or ``None`` for a free one.
 
     """
@@ -353,11 +370,24 @@ def transformers_server(
         from helpers.models import prepare_default_model
 
         folder = prepare_default_model(onnx=(), verbose=False)["hf"]
-    cwd, served = _served_name_folder(Path(folder).resolve(), model_id)
+    folder = Path(folder).resolve()
+    env = {"OMP_NUM_THREADS": str(server_threads())}
+    hub = _hub_cache(folder, model_id)
+    if hub is None:  # pragma: no cover - no links: serve the folder by its path, and say what is lost
+        import warnings
+
+        warnings.warn(
+            f"Could not link {folder} into a model cache, so the local server answers to its folder path "
+            "and GET /v1/models lists nothing; chat completions work as usual.",
+            stacklevel=2,
+        )
+        served, cwd = str(folder), None
+    else:
+        served, cwd = model_id, hub
+        env["HF_HUB_CACHE"] = str(hub)
     command = [sys.executable, "-m", "transformers.cli.transformers", "serve",
                "--host", "127.0.0.1", "--port", "{port}", "--log-level", "warning", served]
-    return LocalServer("transformers serve", command, model=served, port=port, cwd=cwd,
-                       env={"OMP_NUM_THREADS": str(server_threads())})
+    return LocalServer("transformers serve", command, model=served, port=port, cwd=cwd, env=env)
 
 
 def server_threads() -> int:

@@ -291,8 +291,8 @@ class _Context:
         return text
 
 
-def _detail(body: Any, text: str = "") -> str:
-    """The server's own short explanation from an error body, if it gave one."""
+def _detail(body: Any, text: str = "", ctx: _Context | None = None) -> str:
+    """The server's own short explanation from an error body, if it gave one (the key scrubbed before cutting)."""
     message: Any = None
     if isinstance(body, dict):
         error = body.get("error", body)
@@ -300,6 +300,8 @@ def _detail(body: Any, text: str = "") -> str:
         message = message or body.get("detail")
     message = message or text
     message = " ".join(str(message or "").split()).replace(". ", "; ")  # keep the sentence one sentence
+    if ctx is not None:  # before cutting: a cut could leave part of the key
+        message = ctx.scrub(message)
     return message[:160].rstrip(".")
 
 
@@ -366,6 +368,104 @@ def _requested_model(exc: BaseException) -> str | None:
     return None
 
 
+#: Exceptions (by class name, anywhere in the chain) of a server that accepted the request, then broke off.
+_BROKEN = ("RemoteProtocolError", "ReadError", "IncompleteRead", "ServiceResponseError", "RemoteDisconnected",
+           "ChunkedEncodingError", "ProtocolError")
+
+
+def _broke_mid_response(exc: BaseException) -> bool:
+    """True when the connection was made but closed before a complete answer (not refused, not a timeout)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if any(name in type(seen).__name__ for name in _BROKEN):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _response_text(response: Any) -> str:
+    try:
+        text = response.text() if callable(response.text) else response.text
+    except Exception:  # a response that cannot be read says nothing more
+        return ""
+    return text if isinstance(text, str) else ""
+
+
+def _page_kind(text: str, content_type: str = "", ctx: _Context | None = None) -> str:
+    """``"an HTML page titled 'Hotel Wi-Fi'"``, ``"a text/plain answer"``: what came back instead of JSON."""
+    import re
+
+    text = ctx.scrub(text) if ctx is not None else text  # before cutting: a cut could leave part of the key
+
+    content_type = content_type.split(";")[0].strip()
+    if "html" in content_type or re.search(r"<!doctype html|<html", text[:2000], re.IGNORECASE):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text[:5000], re.IGNORECASE | re.DOTALL)
+        name = " ".join(title.group(1).split())[:60].replace(". ", "; ").strip(" .") if title else ""
+        return f"an HTML page titled {name!r}" if name else "an HTML page"
+    if not content_type:
+        return "an answer that is not JSON"
+    return f"{'an' if content_type[0] in 'aeiou' else 'a'} {content_type} answer"
+
+
+def _not_json_message(ctx: _Context, text: str, content_type: str = "", streaming: bool = False) -> str:
+    kind = _page_kind(text, content_type, ctx)
+    asked = " to a streaming request" if streaming else ""
+    return (f"{ctx.title} ({ctx.base_url}) answered with {kind}{asked} instead of JSON: a proxy, captive portal or "
+            f"sign-in page may be in the way, so open that address in a browser, or check {ctx.url_var}.")
+
+
+def _stream_error(exc: BaseException, ctx: _Context) -> BaseException:
+    """What a stream that broke half-way raises: one sentence, or ``exc`` itself if it is not a transport fault."""
+    if isinstance(exc, CourseError):
+        return exc
+    if isinstance(exc, json.JSONDecodeError):
+        detail = _detail(None, exc.msg, ctx)
+        message = (f"{ctx.title} ({ctx.base_url}) sent a malformed event in the middle of a streamed answer "
+                   f"({detail}): the server or a proxy broke the stream, so rerun, or call without stream=True.")
+        return CourseError(ctx.scrub(message))
+    module = type(exc).__module__.split(".")[0]
+    if module in ("openai", "azure", "httpx", "httpx2", "httpcore", "httpcore2", "h11", "urllib3", "requests"):
+        return explain_error(exc, ctx)
+    return exc
+
+
+def _checked_stream(updates: Iterator[Any], ctx: _Context, content_type: str) -> Iterator[Any]:
+    """Yield a stream's chunks; a broken, malformed or cut-short stream ends in one :class:`CourseError`.
+
+    A chat stream is complete when a chunk carries a ``finish_reason``; one that simply stops before
+    (a truncated last event, a proxy that closed it cleanly) would otherwise look like a short answer.
+    Closing the stream early (Stop) is not an error.
+    """
+    count, chats, finished = 0, 0, False
+    try:
+        for update in updates:
+            count += 1
+            choices = getattr(update, "choices", None)
+            if choices is not None:
+                chats += 1
+                finished = finished or any(getattr(choice, "finish_reason", None) for choice in choices)
+            yield update
+    except Exception as exc:
+        raise _stream_error(exc, ctx) from None
+    if finished or (count and not chats):  # done, or not a chat stream (the Responses API's events)
+        return
+    where = f"{ctx.title} ({ctx.base_url})"
+    if count == 0 and "event-stream" not in content_type:
+        if "html" in content_type:
+            raise CourseError(ctx.scrub(_not_json_message(ctx, "", content_type, streaming=True)))
+        raise CourseError(ctx.scrub(
+            f"{where} answered a streaming request with {_page_kind('', content_type)}, not an event stream: "
+            f"this endpoint may not stream, so call it without stream=True, or check {ctx.url_var}."
+        ))
+    chunks = "1 chunk" if count == 1 else f"{count} chunks"
+    raise CourseError(ctx.scrub(
+        f"{where} ended a streamed answer before it was complete (no finish_reason after {chunks}): the server "
+        "stopped or a proxy cut the stream, so rerun, or call without stream=True."
+    ))
+
+
 def explain_error(exc: BaseException, ctx: _Context) -> CourseError:
     """Turn an ``openai`` or ``azure-core`` exception into one :class:`CourseError` sentence (key scrubbed)."""
     model = _requested_model(exc)
@@ -379,21 +479,27 @@ def explain_error(exc: BaseException, ctx: _Context) -> CourseError:
         body = getattr(exc, "body", None)
         text = ""
         if body is None and response is not None:
+            text = _response_text(response)
             try:
-                text = response.text() if callable(response.text) else response.text
                 body = json.loads(text)
-            except (ValueError, AttributeError, TypeError, RuntimeError):
+            except ValueError:
                 body = None
-        message = _status_message(ctx, status, _detail(body, text), headers.get("retry-after"))
+        message = _status_message(ctx, status, _detail(body, text, ctx), headers.get("retry-after"))
     elif "Timeout" in cls:
         message = (f"{ctx.title} ({ctx.base_url}) did not answer within {ctx.timeout_s:g} s (tried {_tries(ctx)}): "
                    "try again, ask for fewer tokens, or raise SLM_LAB_TIMEOUT_S.")
+    elif _broke_mid_response(exc):
+        hint = "rerun connect('local'), which starts a new server" if ctx.name == "local" else "rerun"
+        message = (f"{ctx.title} ({ctx.base_url}) closed the connection before the answer was complete: the server "
+                   f"stopped or a proxy cut the connection, so {hint}, or try another provider if it keeps happening.")
     elif "Connection" in cls or "ServiceRequest" in cls:
         hints = {"ollama": "start it with `ollama serve`", "local": "rerun connect('local'), which starts a new one"}
         hint = hints.get(ctx.name, f"check {ctx.url_var} and your network")
         message = f"Could not connect to {ctx.title} at {ctx.base_url} (connection refused or unreachable): {hint}."
+    elif cls == "DecodeError":  # azure-core: a 2xx answer that is not JSON
+        message = _not_json_message(ctx, _response_text(response), headers.get("content-type", ""))
     else:
-        message = f"{ctx.title} failed with {cls}: {_detail(None, str(exc))}."
+        message = f"{ctx.title} failed with {cls}: {_detail(None, str(exc), ctx)}."
     return CourseError(ctx.scrub(message[:1].upper() + message[1:]))
 
 
@@ -411,12 +517,22 @@ def _client_class() -> type:
         _slm_context: _Context | None = None
 
         def request(self, *args: Any, **kwargs: Any) -> Any:
-            try:
+            ctx = self._slm_context
+            if ctx is None:
                 return super().request(*args, **kwargs)
+            try:
+                result = super().request(*args, **kwargs)
             except openai.APIError as exc:
-                if self._slm_context is None:
-                    raise
-                raise explain_error(exc, self._slm_context) from None
+                raise explain_error(exc, ctx) from None
+            except json.JSONDecodeError as exc:  # labelled JSON, but not JSON
+                raise CourseError(ctx.scrub(_not_json_message(ctx, exc.doc))) from None
+            cast_to = args[0] if args else kwargs.get("cast_to")
+            if isinstance(result, str) and cast_to is not str:  # the SDK hands back a non-JSON body as text
+                raise CourseError(ctx.scrub(_not_json_message(ctx, result)))
+            if isinstance(result, openai.Stream) and hasattr(result, "_iterator"):
+                content_type = result.response.headers.get("content-type", "")
+                result._iterator = _checked_stream(result._iterator, ctx, content_type)
+            return result
 
         def copy(self, *args: Any, **kwargs: Any) -> Any:
             new = super().copy(*args, **kwargs)
@@ -475,15 +591,9 @@ class Connection:
         """Yield the answer piece by piece as the server streams it (one piece per chunk with text)."""
         chunks = self.client.chat.completions.create(messages=_messages(messages), stream=True, **self._kwargs(kwargs))
         try:
-            for chunk in chunks:
+            for chunk in chunks:  # a stream broken half-way raises one CourseError (see _checked_stream)
                 if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
-        except CourseError:
-            raise
-        except Exception as exc:  # a stream broken half-way: explain it like any other failure
-            if self._ctx is None or not (hasattr(exc, "status_code") or "openai" in type(exc).__module__):
-                raise
-            raise explain_error(exc, self._ctx) from None
         finally:
             chunks.close()
 
@@ -567,6 +677,35 @@ def connect(
     return conn
 
 
+class _CheckedAzureStream:
+    """``azure-ai-inference``'s streaming answer, whose faults half-way end in one :class:`CourseError`."""
+
+    def __init__(self, inner: Any, ctx: _Context) -> None:
+        self._inner = inner
+        response = getattr(inner, "_response", None)
+        content_type = str(getattr(response, "headers", {}).get("content-type", "")) if response is not None else ""
+        self._updates = _checked_stream(iter(inner), ctx, content_type or "text/event-stream")
+
+    def __iter__(self) -> _CheckedAzureStream:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._updates)
+
+    def __enter__(self) -> _CheckedAzureStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._updates.close()
+        self._inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 def azure_inference_client(conn: Connection) -> Any:
     """The retired ``azure-ai-inference`` SDK's ``ChatCompletionsClient`` for the same endpoint, errors explained.
 
@@ -584,12 +723,15 @@ def azure_inference_client(conn: Connection) -> Any:
         """``ChatCompletionsClient`` whose errors arrive as one-sentence :class:`CourseError`."""
 
         def complete(self, *args: Any, **kwargs: Any) -> Any:
-            try:
+            if ctx is None:
                 return super().complete(*args, **kwargs)
+            try:
+                result = super().complete(*args, **kwargs)
             except AzureError as exc:
-                if ctx is None:
-                    raise
                 raise explain_error(exc, ctx) from None
+            except json.JSONDecodeError as exc:
+                raise CourseError(ctx.scrub(_not_json_message(ctx, exc.doc))) from None
+            return _CheckedAzureStream(result, ctx) if kwargs.get("stream") else result
 
     timeout = ctx.timeout_s if ctx else LOCAL_TIMEOUT_S
     return CourseChatCompletionsClient(

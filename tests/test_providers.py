@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,6 +86,18 @@ def test_azure_ai_inference_sdk_against_the_local_server(local):
     assert streamed.strip() == response.choices[0].message.content.strip()
 
 
+def test_the_local_endpoint_lists_the_model_it_answers_to(local):
+    """Tools list models before they chat: ``GET /v1/models`` names the id chat completions accept."""
+    from openai import OpenAI
+
+    client = OpenAI(base_url=local.base_url, api_key="not-needed", max_retries=0, timeout=60)
+    ids = [model.id for model in client.models.list()]
+    assert ids == [local.model], f"the server lists {ids}, but answers to {local.model}"
+    reply = client.chat.completions.create(model=ids[0], messages=[{"role": "user", "content": QUESTION}],
+                                           max_tokens=12, temperature=0)
+    assert "Oslo" in reply.choices[0].message.content
+
+
 def test_the_local_endpoint_is_the_default_without_keys(local, capsys):
     conn = connect()
     line = capsys.readouterr().out.strip()
@@ -123,6 +136,9 @@ class Stub:
                 step = stub.script.pop(0) if len(stub.script) > 1 else stub.script[0]
                 if step == "hang":
                     time.sleep(5)
+                    return
+                if callable(step):  # a fault below the HTTP level: the step writes to the socket itself
+                    step(self)
                     return
                 status, payload, headers = step
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
@@ -177,19 +193,23 @@ def stub(monkeypatch):
         server.close()
 
 
-def failure(conn, **kwargs) -> str:
-    """Call the endpoint in a thread (so a hang cannot stall the suite) and return the CourseError's sentence."""
-    result: dict = {}
+def failure(conn, call=None, **kwargs) -> str:
+    """Call the endpoint in a thread (so a hang cannot stall the suite) and return the CourseError's sentence.
 
-    def call():
+    ``call(conn)`` replaces the default ``conn.chat("Hi", **kwargs)`` (to stream, or to use another SDK).
+    """
+    result: dict = {}
+    call_it = call or (lambda c: c.chat("Hi", **kwargs))
+
+    def run():
         try:
-            result["answer"] = conn.chat("Hi", **kwargs)
+            result["answer"] = call_it(conn)
         except CourseError as exc:
             result["error"] = str(exc)
         except Exception as exc:  # anything else is a bug this test reports
             result["other"] = repr(exc)
 
-    worker = threading.Thread(target=call, daemon=True)
+    worker = threading.Thread(target=run, daemon=True)
     worker.start()
     worker.join(60)
     assert not worker.is_alive(), "the call hung: every request needs a timeout"
@@ -280,6 +300,130 @@ def test_errors_while_streaming_are_explained_too(stub):
     _, conn = stub([error(401, "nope")])
     with pytest.raises(CourseError, match="401"):
         list(conn.stream("Hi"))
+
+
+# --------------------------------------------------------------------------- broken answers: one sentence each
+
+# What a captive portal or a proxy's error page sends; a page that echoes the request could contain the key.
+PORTAL = (b"<!DOCTYPE html><html><head><title>Hotel Wi-Fi. Sign in (" + FAKE_KEY.encode() + b")</title></head>"
+          b"<body><form>Accept the terms to continue.</form></body></html>")
+
+
+def chunk(text, finish=None):
+    event = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+             "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}]}
+    return f"data: {json.dumps(event)}\n\n".encode()
+
+
+def sse(body: bytes):
+    return (200, body, {"Content-Type": "text/event-stream"})
+
+
+def promise_more(body: bytes, content_type="text/event-stream"):
+    """A fault step: headers that promise more bytes than are sent, then the connection closes."""
+
+    def step(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body) + 4000))
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.wfile.flush()
+        handler.close_connection = True
+
+    return step
+
+
+def hang_up(handler):
+    """A fault step: close the connection without answering at all."""
+    handler.close_connection = True
+    handler.connection.shutdown(socket.SHUT_RDWR)
+
+
+def streamed(conn):
+    return "".join(conn.stream("Hi"))
+
+
+def streamed_by_the_sdk(conn):
+    chunks = conn.client.chat.completions.create(model=conn.model, messages=[{"role": "user", "content": "Hi"}],
+                                                 stream=True)
+    return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def azure_answer(conn):
+    from azure.ai.inference.models import UserMessage
+
+    return azure_inference_client(conn).complete(messages=[UserMessage("Hi")]).choices[0].message.content
+
+
+def azure_streamed(conn):
+    from azure.ai.inference.models import UserMessage
+
+    updates = azure_inference_client(conn).complete(messages=[UserMessage("Hi")], stream=True)
+    return "".join(u.choices[0].delta.content or "" for u in updates if u.choices)
+
+
+@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", "application/json"])
+@pytest.mark.parametrize("call", [None, streamed, azure_answer, azure_streamed],
+                         ids=["chat", "stream", "azure", "azure-stream"])
+def test_an_html_page_instead_of_json_is_one_sentence(stub, content_type, call):
+    """A captive portal or proxy answers 200 with its own page (labelled HTML, or mislabelled JSON)."""
+    _, conn = stub([(200, PORTAL, {"Content-Type": content_type})], max_retries=0)
+    message = failure(conn, call)
+    assert message.startswith("NVIDIA NIM (http://127.0.0.1:") and "NIM_BASE_URL" in message
+    if call in (streamed, azure_streamed) and content_type == "application/json":
+        assert "not an event stream" in message, "a stream's body is not kept, so only its label can be named"
+        return
+    assert "instead of JSON" in message and "captive portal" in message
+    if call in (None, azure_answer):
+        assert "'Hotel Wi-Fi; Sign in (***)'" in message, "names the page, with the echoed key scrubbed"
+
+
+def test_a_stream_answered_with_plain_json_says_the_endpoint_may_not_stream(stub):
+    _, conn = stub([ok("Oslo.")], max_retries=0)
+    message = failure(conn, streamed)
+    assert "not an event stream" in message and "without stream=True" in message
+
+
+@pytest.mark.parametrize("call", [streamed, streamed_by_the_sdk, azure_streamed], ids=["stream", "sdk", "azure"])
+def test_a_malformed_event_mid_stream_is_one_sentence(stub, call):
+    body = chunk("Oslo") + b'data: {"id": "x", "choices": [{"delta": {"content": "is"\n\n' + b"data: [DONE]\n\n"
+    _, conn = stub([sse(body)], max_retries=0)
+    message = failure(conn, call)
+    assert message.startswith("NVIDIA NIM") and "malformed event in the middle of a streamed answer" in message
+
+
+@pytest.mark.parametrize("call", [streamed, streamed_by_the_sdk, azure_streamed], ids=["stream", "sdk", "azure"])
+@pytest.mark.parametrize("tail", [b'data: {"id": "x", "cho', b""], ids=["truncated-event", "no-finish"])
+def test_a_stream_that_stops_before_its_end_is_one_sentence_not_a_short_answer(stub, call, tail):
+    _, conn = stub([sse(chunk("Oslo") + chunk(" is") + tail)], max_retries=0)
+    message = failure(conn, call)
+    assert "ended a streamed answer before it was complete (no finish_reason after 2 chunks)" in message
+
+
+@pytest.mark.parametrize(("call", "step"), [
+    (None, promise_more(json.dumps(ok()[1]).encode()[:40], "application/json")),
+    (None, hang_up),
+    (streamed, promise_more(chunk("Oslo"))),
+    (streamed_by_the_sdk, promise_more(chunk("Oslo"))),
+    (azure_answer, promise_more(json.dumps(ok()[1]).encode()[:40], "application/json")),
+    (azure_streamed, promise_more(chunk("Oslo"))),
+], ids=["chat-cut", "chat-hang-up", "stream-cut", "sdk-stream-cut", "azure-cut", "azure-stream-cut"])
+def test_a_connection_closed_mid_response_is_one_sentence(stub, call, step):
+    _, conn = stub([step], max_retries=1)
+    message = failure(conn, call)
+    assert message.startswith("NVIDIA NIM") and "closed the connection before the answer was complete" in message
+    assert "Could not connect" not in message, "it did connect: a refused connection is another fault"
+
+
+def test_a_complete_stream_and_a_stream_stopped_early_are_not_errors(stub):
+    body = chunk("Oslo") + chunk(" is", None) + chunk(" the capital.", "stop") + b"data: [DONE]\n\n"
+    _, conn = stub([sse(body)], max_retries=0)
+    assert streamed(conn) == "Oslo is the capital."
+    assert azure_streamed(conn) == "Oslo is the capital."
+    pieces = conn.stream("Hi")
+    assert next(pieces) == "Oslo"
+    pieces.close()  # what Stop does: no error for an answer the learner ended
 
 
 def test_the_azure_sdk_errors_are_explained_too(stub):
@@ -415,7 +559,9 @@ class FakeOpenAI(BaseHTTPRequestHandler):
         if not request.get("stream"):
             return self._send(200, json.dumps(ok("".join(words), request["model"])[1]).encode())
         events = [{"id": "x", "object": "chat.completion.chunk", "created": 0, "model": request["model"],
-                   "choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}]} for w in words]
+                   "choices": [{"index": 0, "delta": {"content": w},
+                                "finish_reason": "stop" if i == len(words) - 1 else None}]}
+                  for i, w in enumerate(words)]
         data = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
         self._send(200, data.encode(), "text/event-stream")
 
