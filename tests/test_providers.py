@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from helpers import providers
-from helpers.env import load_env_file
+from helpers.env import REPO_ROOT, load_env_file
 from helpers.errors import CourseError
 from helpers.local_server import default_server, free_port
 from helpers.providers import PROVIDERS, available_providers, azure_inference_client, connect
@@ -478,7 +478,7 @@ def test_a_missing_key_says_which_variable_to_set():
 
 def test_github_is_offered_only_through_a_gateway_you_name(stub, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", FAKE_KEY)
-    assert providers._choose(None)[0] == "local", "its retired address is never picked by itself"
+    assert providers.specs._choose(None)[0] == "local", "its retired address is never picked by itself"
     assert "github" not in available_providers()
     row = next(r for r in providers.provider_table() if r["provider"] == "github")
     assert "retired" in row["to use it"] and FAKE_KEY not in str(row)
@@ -522,7 +522,7 @@ def test_ollama_is_detected_and_reached_through_v1(stub, monkeypatch):
 ])
 def test_ollama_host_forms(monkeypatch, value, expected):
     monkeypatch.setenv("OLLAMA_HOST", value)
-    assert providers._ollama_root() == expected
+    assert providers.ollama._ollama_root() == expected
 
 
 def test_no_ollama_means_not_available(monkeypatch):
@@ -579,7 +579,7 @@ def test_no_key_reaches_a_notebooks_outputs(monkeypatch):
                         "NIM_BASE_URL": f"{url}/nim/v1", "GITHUB_MODELS_BASE_URL": f"{url}/github/v1",
                         "SLM_LAB_LOCAL_BASE_URL": f"{url}/local/v1", "OLLAMA_HOST": f"127.0.0.1:{free_port()}"}.items():
         monkeypatch.setenv(name, value)
-    path = providers.REPO_ROOT / "notebooks" / "06-cloud-endpoints.ipynb"
+    path = REPO_ROOT / "notebooks" / "06-cloud-endpoints.ipynb"
     nb = nbformat.read(path, as_version=4)
     try:
         where = {"metadata": {"path": str(path.parent)}}
