@@ -16,7 +16,8 @@ import psutil
 import pytest
 
 from helpers.errors import CourseError
-from helpers.local_server import LocalServer, _child_env, llamacpp_server, running_servers
+from helpers.local_server import LocalServer, llamacpp_server, running_servers
+from helpers.local_server.process import _child_env
 
 ROOT = Path(__file__).resolve().parents[1]
 START_IN_KERNEL = """
