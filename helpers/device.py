@@ -9,7 +9,10 @@ __all__ = ["DeviceChoice", "pick_device"]
 
 @dataclass(frozen=True)
 class DeviceChoice:
-    """The device a notebook will use and why, e.g. ``DeviceChoice("cpu", "no CUDA GPU or Apple MPS found")``."""
+    """The device a notebook will use and why, e.g. ``DeviceChoice("cpu", "no CUDA GPU or Apple MPS found")``.
+
+    Introduced in notebook 00.
+    """
 
     name: str
     reason: str
@@ -20,6 +23,8 @@ class DeviceChoice:
 
 def pick_device(prefer: str | None = None) -> DeviceChoice:
     """Choose CUDA, then Apple MPS, then CPU; ``prefer`` forces one when it is available.
+
+    Introduced in notebook 00.
 
     Args:
         prefer: ``"cuda"``, ``"mps"`` or ``"cpu"``; ``None`` picks the fastest available.

@@ -19,6 +19,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def load_env_file(path: Path | None = None) -> Path | None:
     """Load ``.env`` from the repository root once; variables already set in the shell win.
 
+    Introduced in notebook 00.
+
     Returns:
         The file that was read, or ``None`` when there is none.
 
@@ -35,6 +37,8 @@ def load_env_file(path: Path | None = None) -> Path | None:
 def get_env(name: str, default: str | None = None) -> str | None:
     """Return an environment variable (after reading ``.env``), treating an empty value as unset.
 
+    Introduced in notebook 06.
+
     Example:
         >>> get_env("SLM_LAB_SURELY_UNSET", "fallback")
         'fallback'
@@ -46,7 +50,10 @@ def get_env(name: str, default: str | None = None) -> str | None:
 
 
 def env_flag(name: str, default: bool = False) -> bool:
-    """Read a yes/no environment variable (``1``, ``true``, ``yes``, ``on`` mean yes)."""
+    """Read a yes/no environment variable (``1``, ``true``, ``yes``, ``on`` mean yes).
+
+    Introduced in notebook 00.
+    """
     value = get_env(name)
     if value is None:
         return default
@@ -55,6 +62,8 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 def get_required_env(name: str, description: str) -> str:
     """Return an environment variable or raise a :class:`CourseError` that says how to set it.
+
+    Introduced in notebook 00.
 
     Args:
         name: The variable, e.g. ``"AZURE_OPENAI_ENDPOINT"``.
@@ -73,6 +82,8 @@ def get_required_env(name: str, description: str) -> str:
 @dataclass(frozen=True)
 class Secret:
     """A key that refuses to show itself in a repr, a log line or a notebook output.
+
+    Introduced in notebook 00.
 
     Example:
         >>> key = Secret("OPENAI_API_KEY", "sk-not-a-real-key")
@@ -97,5 +108,8 @@ class Secret:
 
 
 def get_secret(name: str, description: str) -> Secret:
-    """Like :func:`get_required_env`, wrapped in a :class:`Secret`."""
+    """Like :func:`get_required_env`, wrapped in a :class:`Secret`.
+
+    Introduced in notebook 00.
+    """
     return Secret(name, get_required_env(name, description))

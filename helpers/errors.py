@@ -13,6 +13,8 @@ __all__ = ["CourseError"]
 class CourseError(RuntimeError):
     """A problem the learner can fix, described in one sentence.
 
+    Introduced in notebook 05.
+
     Example:
         >>> raise CourseError("NVIDIA_API_KEY is not set: add it to .env or export it, then rerun.")
         Traceback (most recent call last):

@@ -19,7 +19,10 @@ def _show_course_error(shell: Any, etype: type, value: BaseException, tb: Any, t
 
 
 def machine_summary() -> dict[str, Any]:
-    """Python, PyTorch, accelerator, CPU cores and memory of this machine."""
+    """Python, PyTorch, accelerator, CPU cores and memory of this machine.
+
+    Introduced in notebook 00.
+    """
     import psutil
 
     from helpers.device import pick_device
@@ -43,6 +46,8 @@ def machine_summary() -> dict[str, Any]:
 
 def setup_notebook(seed: int = 0, verbose: bool = True) -> dict[str, Any]:
     """Seed every random generator, show course errors as one line, and print what this machine has.
+
+    Introduced in notebook 00.
 
     Example:
         >>> info = setup_notebook(verbose=False)

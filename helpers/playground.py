@@ -33,7 +33,10 @@ DEFAULT_SYSTEM = "You are a helpful assistant. Answer briefly."
 
 @dataclass(frozen=True)
 class Choice:
-    """One entry of the model picker: what the learner sees, and the backend it runs."""
+    """One entry of the model picker: what the learner sees, and the backend it runs.
+
+    Introduced in notebook 11.
+    """
 
     label: str
     backend: str
@@ -42,6 +45,8 @@ class Choice:
 
 def available_choices(verbose: bool = False) -> list[Choice]:
     """List what the picker offers: the local runtimes (always), llama.cpp where installed, and usable providers.
+
+    Introduced in notebook 11.
 
     Providers come from :func:`helpers.providers.available_providers`: a provider appears only when
     its server answers or its key is set, so nothing in the list is a dead end.
@@ -71,6 +76,8 @@ def available_choices(verbose: bool = False) -> list[Choice]:
 
 class Playground:
     """The playground app. Display it in a notebook; drive it from code with :meth:`ask`.
+
+    Introduced in notebook 11.
 
     Args:
         choices: What the picker offers (default: :func:`available_choices`).

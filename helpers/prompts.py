@@ -50,6 +50,8 @@ PHI4_REASONING_SYSTEM = (
 def messages(user: str, system: str | None = None, history: Sequence[tuple[str, str]] = ()) -> list[Message]:
     """Build an OpenAI-style message list.
 
+    Introduced in notebook 00.
+
     Args:
         user: The new user turn.
         system: An optional system prompt.
@@ -70,6 +72,8 @@ def messages(user: str, system: str | None = None, history: Sequence[tuple[str, 
 def phi3(msgs: Sequence[Message], add_generation_prompt: bool = True) -> str:
     """Phi-3 / Phi-3.5-mini format: ``<|user|>\\n...<|end|>\\n<|assistant|>\\n``.
 
+    Introduced in notebook 02.
+
     Example:
         >>> phi3(messages("Hi", system="Be brief."))
         '<|system|>\\nBe brief.<|end|>\\n<|user|>\\nHi<|end|>\\n<|assistant|>\\n'
@@ -81,6 +85,8 @@ def phi3(msgs: Sequence[Message], add_generation_prompt: bool = True) -> str:
 
 def phi4_mini(msgs: Sequence[Message], add_generation_prompt: bool = True) -> str:
     """Phi-4-mini format: the same tags as Phi-3 but no newlines; tools go in ``<|tool|>...<|/tool|>``.
+
+    Introduced in notebook 02.
 
     Example:
         >>> phi4_mini(messages("Hi", system="Be brief."))
@@ -97,6 +103,8 @@ def phi4_mini(msgs: Sequence[Message], add_generation_prompt: bool = True) -> st
 def phi4_reasoning(msgs: Sequence[Message], add_generation_prompt: bool = True) -> str:
     """Phi-4 / Phi-4-reasoning format: ``<|im_start|>role<|im_sep|>...<|im_end|>``.
 
+    Introduced in notebook 02.
+
     Phi-4-reasoning expects :data:`PHI4_REASONING_SYSTEM` (or your own system prompt asking for
     ``<think>``) and answers ``<think>reasoning</think>solution``; see :func:`split_reasoning`.
 
@@ -112,6 +120,8 @@ def phi4_reasoning(msgs: Sequence[Message], add_generation_prompt: bool = True) 
 def chatml(msgs: Sequence[Message], add_generation_prompt: bool = True) -> str:
     """ChatML, used by the course's default model (SmolLM2): ``<|im_start|>role\\n...<|im_end|>\\n``.
 
+    Introduced in notebook 02.
+
     Example:
         >>> chatml(messages("Hi", system="Be brief."))
         '<|im_start|>system\\nBe brief.<|im_end|>\\n<|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n'
@@ -123,6 +133,8 @@ def chatml(msgs: Sequence[Message], add_generation_prompt: bool = True) -> str:
 
 def phi_vision(text: str, n_images: int = 1) -> str:
     """Phi-3.5-vision user turn with numbered image placeholders, one per image.
+
+    Introduced in notebook 02.
 
     Example:
         >>> phi_vision("Compare them.", n_images=2)
@@ -137,6 +149,8 @@ def phi_vision(text: str, n_images: int = 1) -> str:
 
 def split_reasoning(answer: str) -> tuple[str, str]:
     """Split a reasoning model's answer into ``(thinking, solution)``.
+
+    Introduced in notebook 02.
 
     Example:
         >>> split_reasoning("<think>2+2 is 4</think> The answer is 4.")
@@ -156,6 +170,8 @@ def render_template(
     add_generation_prompt: bool = True,
 ) -> str:
     """Render ``msgs`` with a chat template through Transformers' own ``apply_chat_template``.
+
+    Introduced in notebook 02.
 
     Args:
         msgs: The conversation.

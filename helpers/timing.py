@@ -13,6 +13,8 @@ __all__ = ["GenerationStats", "PeakMemory", "Timer", "measure_stream"]
 class Timer:
     """Wall-clock timer, as a context manager or with explicit ``start``/``stop``.
 
+    Introduced in notebook 08.
+
     Example:
         >>> with Timer() as t:
         ...     _ = sum(range(1000))
@@ -44,6 +46,8 @@ class Timer:
 
 class PeakMemory:
     """Peak resident memory of this process while the block runs, sampled every few milliseconds.
+
+    Introduced in notebook 01.
 
     PyTorch and ONNX Runtime allocate outside Python's allocator, so ``tracemalloc`` cannot see them;
     the process's resident set size (RSS) can. On CUDA the GPU's own peak is read from PyTorch.
@@ -99,6 +103,8 @@ class PeakMemory:
 class GenerationStats:
     """What one streamed generation cost.
 
+    Introduced in notebook 01.
+
     ``decode_tokens_per_s`` counts generated tokens only, after the first: the prompt's processing
     (prefill) is in ``ttft_s``, so the two numbers separate the two phases of inference.
     """
@@ -129,6 +135,8 @@ def measure_stream(
     on_token: Callable[[str], None] | None = None,
 ) -> tuple[str, GenerationStats]:
     """Consume a stream that yields one text piece per generated token, and time it.
+
+    Introduced in notebook 05.
 
     Args:
         tokens: An iterator yielding one string per generated token (the string may be empty while

@@ -20,7 +20,10 @@ __all__ = ["main", "report"]
 
 
 def report(result: BenchmarkResult) -> str:
-    """Sum up a benchmark in a few lines: the table, the roofline and the fp32-vs-int4 ratio."""
+    """Sum up a benchmark in a few lines: the table, the roofline and the fp32-vs-int4 ratio.
+
+    Introduced in notebook 10.
+    """
     lines = [result.table(), ""]
     if result.bandwidth:
         bw = result.bandwidth
@@ -50,7 +53,10 @@ def report(result: BenchmarkResult) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> BenchmarkResult:
-    """``python -m helpers.bench``: benchmark the default model on every local backend and print the verdict."""
+    """``python -m helpers.bench``: benchmark the default model on every local backend and print the verdict.
+
+    Introduced in notebook 10.
+    """
     parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=main.__doc__)
     parser.add_argument("--backends", nargs="+", default=list(DEFAULT_BACKENDS),
                         help="backends to run (transformers-fp32, onnx-int4/int8/fp32, llama.cpp, endpoint:<provider>)")

@@ -24,7 +24,10 @@ DEFAULT_SETTINGS = GenerationSettings(max_new_tokens=64)
 
 
 def local_backends(names: Sequence[str] = DEFAULT_BACKENDS, verbose: bool = True) -> list[Backend]:
-    """List the local backends to compare; llama.cpp is left out (with one printed line) where it is not installed."""
+    """List the local backends to compare; llama.cpp is left out (with one printed line) where it is not installed.
+
+    Introduced in notebook 10.
+    """
     out = []
     for name in names:
         if name.startswith(("llama.cpp", "llamacpp")) and not llamacpp_available():
@@ -37,6 +40,8 @@ def local_backends(names: Sequence[str] = DEFAULT_BACKENDS, verbose: bool = True
 
 def endpoint_backends(include_local: bool = True, verbose: bool = True) -> list[Backend]:
     """One backend per provider that :func:`helpers.providers.available_providers` reports as usable.
+
+    Introduced in notebook 10.
 
     Args:
         include_local: Include the ``local`` provider, a ``transformers serve`` process that starts on
@@ -68,6 +73,8 @@ def run_benchmark(
     save: bool | Path | str = False,
 ) -> BenchmarkResult:
     """Run every backend on the same prompts with the same settings, one backend in memory at a time.
+
+    Introduced in notebook 10.
 
     Args:
         backends: From :func:`make_backend`, :func:`local_backends` or :func:`endpoint_backends`.

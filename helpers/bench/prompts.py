@@ -18,7 +18,10 @@ PROMPTS_FILE = REPO_ROOT / "data" / "bench_prompts.json"
 
 @dataclass(frozen=True)
 class BenchPrompt:
-    """One conversation of the benchmark's fixed prompt set."""
+    """One conversation of the benchmark's fixed prompt set.
+
+    Introduced in notebook 10.
+    """
 
     id: str
     task: str
@@ -27,6 +30,8 @@ class BenchPrompt:
 
 def load_prompts(path: Path | str | None = None, limit: int | None = None) -> list[BenchPrompt]:
     """Read the fixed prompt set (``data/bench_prompts.json`` unless ``path`` is given).
+
+    Introduced in notebook 10.
 
     Args:
         path: A JSON file with a ``system`` prompt and a list of ``prompts`` (``id``, ``task``, ``user``).

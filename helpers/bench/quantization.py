@@ -20,6 +20,8 @@ __all__ = ["QuantizationTradeoff", "answer_agreement", "quantization_tradeoff"]
 def answer_agreement(reference: dict[str, str], other: dict[str, str]) -> tuple[float, float]:
     """How often ``other``'s answers equal the reference's, and how much of them they share on average.
 
+    Introduced in notebook 10.
+
     Returns:
         ``(exact, prefix)``: the fraction of prompts with identical answers, and the mean fraction of
         words the two answers share before they first differ.
@@ -43,7 +45,10 @@ def answer_agreement(reference: dict[str, str], other: dict[str, str]) -> tuple[
 
 @dataclass
 class QuantizationTradeoff:
-    """The default model at several ONNX precisions: size, speed and agreement with the first (reference) one."""
+    """The default model at several ONNX precisions: size, speed and agreement with the first (reference) one.
+
+    Introduced in notebook 10.
+    """
 
     rows: list[dict[str, Any]]
     benchmark: BenchmarkResult
@@ -70,6 +75,8 @@ def quantization_tradeoff(
     progress: bool = True,
 ) -> QuantizationTradeoff:
     """Benchmark the model's ONNX builds at each precision and compare their greedy answers with the first.
+
+    Introduced in notebook 10.
 
     The first precision is the reference (fp32 by default): its answers count as "right", and each
     other build's answers are compared with them on the same prompts.

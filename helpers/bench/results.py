@@ -21,7 +21,10 @@ RESULTS_DIR = REPO_ROOT / "results"
 
 @dataclass
 class BenchmarkResult:
-    """Every run of a benchmark, what it ran on, and how to summarize, print and save it."""
+    """Every run of a benchmark, what it ran on, and how to summarize, print and save it.
+
+    Introduced in notebook 10.
+    """
 
     runs: list[dict[str, Any]]
     settings: dict[str, Any]

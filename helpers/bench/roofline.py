@@ -21,6 +21,8 @@ __all__ = ["Bandwidth", "measure_bandwidth"]
 class Bandwidth:
     """The memory bandwidth of this machine as NumPy measures it (best of several passes over large arrays).
 
+    Introduced in notebook 10.
+
     ``read_gb_s`` is what decoding needs (weights are only read): the larger of one core summing an
     array, and every core at once, each summing its own slice. ``copy_gb_s`` counts
     the bytes read plus the bytes written by one core. The arrays are far larger than the CPU caches,
@@ -50,6 +52,8 @@ def _best_time(fn: Any, repeats: int) -> float:
 
 def measure_bandwidth(size_mb: int = 256, repeats: int = 5, workers: int | None = None) -> Bandwidth:
     """Measure main-memory bandwidth with NumPy: read (sum) on one core and on all cores, and copy.
+
+    Introduced in notebook 10.
 
     Decoding runtimes use every core, so the ceiling uses whichever read figure is larger. "All
     cores" is one thread per core, each summing its own slice of the array (NumPy releases the GIL

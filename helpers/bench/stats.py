@@ -16,7 +16,10 @@ __all__ = ["fmt", "machine_info", "summarize"]
 
 
 def machine_info() -> dict[str, Any]:
-    """Describe this machine for a saved result: host, OS, CPU model, cores, RAM, Python."""
+    """Describe this machine for a saved result: host, OS, CPU model, cores, RAM, Python.
+
+    Introduced in notebook 10.
+    """
     import psutil
 
     cpu = platform.processor() or platform.machine()
@@ -53,6 +56,8 @@ _DESCRIBE = ("backend", "runtime", "precision", "kind", "model", "device", "thre
 
 def summarize(runs: Sequence[dict[str, Any]], bandwidth: Bandwidth | None = None) -> list[dict[str, Any]]:
     """One row per backend: medians and interquartile spread of the runs, plus the roofline.
+
+    Introduced in notebook 10.
 
     Decode speed needs at least two generated tokens; runs with fewer are left out of it. With a
     ``bandwidth``, each row gets ``ceiling_tps`` and ``roofline_fraction`` (median decode / ceiling).
@@ -105,7 +110,10 @@ def summarize(runs: Sequence[dict[str, Any]], bandwidth: Bandwidth | None = None
 
 
 def fmt(value: float, spec: str, unit: str = "") -> str:
-    """Format a number with its unit, or a dash when it is unknown (NaN)."""
+    """Format a number with its unit, or a dash when it is unknown (NaN).
+
+    Introduced in notebook 10.
+    """
     if isinstance(value, (int, float)) and math.isfinite(value):
         return format(value, spec) + unit
     return "-"

@@ -34,6 +34,8 @@ def tune_threads(
 ) -> Backend:
     """Try a local backend with several thread counts on one prompt; return it set to the fastest.
 
+    Introduced in notebook 10.
+
     More threads are not always faster: runtimes make their threads wait for each other (spinning)
     after every operation, so when another program holds a core, a thread that must share it stalls
     all the others; and logical cores from hyper-threading share one core's arithmetic units.

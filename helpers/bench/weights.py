@@ -20,6 +20,8 @@ __all__ = ["WeightBytes", "gguf_weight_bytes", "onnx_weight_bytes", "torch_weigh
 class WeightBytes:
     """How big a model's weights are, and how many of those bytes decoding one token reads.
 
+    Introduced in notebook 10.
+
     An embedding table is only looked up (one row per token), so it counts in ``total`` but not in
     ``per_token``, unless the same table doubles as the output layer ("tied" embeddings), which
     multiplies the whole table with every new hidden state.
@@ -42,6 +44,8 @@ _LOOKUP_OPS = {"Gather", "GatherBlockQuantized", "GatherElements", "GatherND"}
 
 def onnx_weight_bytes(folder: Path | str) -> WeightBytes:
     """Bytes of an ONNX Runtime GenAI model's weights, from its graph (weights are not loaded).
+
+    Introduced in notebook 10.
 
     Initializers used only by lookups (embedding rows, rotary ``cos``/``sin`` caches) are not read
     in full for each token; everything a matrix multiplication consumes is.
@@ -81,7 +85,10 @@ def onnx_weight_bytes(folder: Path | str) -> WeightBytes:
 
 
 def torch_weight_bytes(model: Any) -> WeightBytes:
-    """Bytes of a PyTorch model's parameters; the input embedding is a lookup unless it is tied to the output."""
+    """Bytes of a PyTorch model's parameters; the input embedding is a lookup unless it is tied to the output.
+
+    Introduced in notebook 10.
+    """
     seen: dict[int, int] = {}
     for param in model.parameters():
         seen.setdefault(param.data_ptr(), param.numel() * param.element_size())
@@ -140,7 +147,10 @@ def _gguf_tensor_bytes(path: Path) -> dict[str, int]:
 
 
 def gguf_weight_bytes(path: Path | str) -> WeightBytes:
-    """Bytes of a GGUF file's tensors; ``token_embd`` is a lookup unless the file has no separate ``output``."""
+    """Bytes of a GGUF file's tensors; ``token_embd`` is a lookup unless the file has no separate ``output``.
+
+    Introduced in notebook 10.
+    """
     tensors = _gguf_tensor_bytes(Path(path))
     total = sum(tensors.values())
     lookup = tensors.get("token_embd.weight", 0) if "output.weight" in tensors else 0

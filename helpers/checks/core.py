@@ -46,6 +46,8 @@ _ICONS = {PASSED: "✅", FAILED: "❌", NOT_DONE: "⏳"}
 class CheckResult:
     """The verdict of one check: ``status`` is ``"passed"``, ``"failed"`` or ``"not done"``.
 
+    Introduced in lab 01.
+
     It is truthy only when passed. Notebooks show nothing for it (the check already printed its message).
     """
 
@@ -72,22 +74,33 @@ def verdict(name: str, status: str, message: str) -> CheckResult:
 
 
 def passed(name: str, message: str) -> CheckResult:
-    """Record and print a ✅ verdict."""
+    """Record and print a ✅ verdict.
+
+    Introduced in lab 01.
+    """
     return verdict(name, PASSED, "correct: " + message)
 
 
 def failed(name: str, message: str) -> CheckResult:
-    """Record and print a ❌ verdict."""
+    """Record and print a ❌ verdict.
+
+    Introduced in lab 01.
+    """
     return verdict(name, FAILED, "not quite: " + message)
 
 
 def not_done(name: str, hint: str) -> CheckResult:
-    """Record and print a ⏳ verdict with a hint to start."""
+    """Record and print a ⏳ verdict with a hint to start.
+
+    Introduced in lab 01.
+    """
     return verdict(name, NOT_DONE, "not done yet. " + hint)
 
 
 def is_unanswered(value: Any) -> bool:
     """Tell whether ``value`` is still a learner copy's placeholder: ``...``, ``None`` or an empty string.
+
+    Introduced in lab 01.
 
     Example:
         >>> is_unanswered(...), is_unanswered(""), is_unanswered("<|user|>")
@@ -99,6 +112,8 @@ def is_unanswered(value: Any) -> bool:
 
 def answer_or(value: Any, fallback: Any, what: str, using: str = "a stand-in value") -> Any:
     """Use the learner's ``value``, or say visibly that ``fallback`` stands in while it is unanswered.
+
+    Introduced in lab 04.
 
     Lets the cells after an unfinished exercise run, so the lab never stops with an error.
 
@@ -115,7 +130,10 @@ def answer_or(value: Any, fallback: Any, what: str, using: str = "a stand-in val
 
 
 def lab_report(names: Sequence[str] | None = None) -> None:
-    """Print how many checks passed, and which failed or are not done yet (all checks so far, or ``names``)."""
+    """Print how many checks passed, and which failed or are not done yet (all checks so far, or ``names``).
+
+    Introduced in lab 01.
+    """
     results = [RESULTS[n] for n in names if n in RESULTS] if names else list(RESULTS.values())
     passed = sum(r.status == PASSED for r in results)
     print(f"{passed} of {len(results)} checks passed.")
@@ -127,19 +145,27 @@ def lab_report(names: Sequence[str] | None = None) -> None:
 
 
 def assert_all_passed(expected: int) -> None:
-    """Fail loudly unless exactly ``expected`` checks ran and all passed (the solutions' self-test)."""
+    """Fail loudly unless exactly ``expected`` checks ran and all passed (the solutions' self-test).
+
+    Introduced in lab 01.
+    """
     failing = [f"{r.name} ({r.status})" for r in RESULTS.values() if r.status != PASSED]
     if failing or len(RESULTS) != expected:
         raise AssertionError(f"{len(RESULTS)} checks ran (expected {expected}); not passing: {failing or 'none'}")
 
 
 def show(text: str) -> str:
-    """Show a string's invisible characters: newlines as backslash-n, tabs as backslash-t."""
+    """Show a string's invisible characters: newlines as backslash-n, tabs as backslash-t.
+
+    Introduced in lab 01.
+    """
     return repr(text)[1:-1]
 
 
 def text_diff(expected: str, got: str, context: int = 25, limit: int = 4) -> str:
     r"""Describe where two strings differ, character by character, with a caret under the first difference.
+
+    Introduced in lab 01.
 
     Example:
         >>> print(text_diff("<|user|>\nHi<|end|>", "<|user|>Hi<|end|>"))
@@ -180,6 +206,8 @@ def text_diff(expected: str, got: str, context: int = 25, limit: int = 4) -> str
 
 def is_implemented(function: Any, *probe: Any) -> bool:
     """Tell whether an exercise's function is written: callable, and not returning the stub's ``...`` for ``probe``.
+
+    Introduced in lab 05.
 
     Example:
         >>> def stub(x):

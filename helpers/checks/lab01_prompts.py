@@ -54,6 +54,8 @@ def _compare_prompt(name: str, answer: Any, expected: str, note: str, source: st
 def check_prompt(answer: Any, msgs: Sequence[Mapping[str, Any]], template: str, tokenizer: Any) -> CheckResult:
     """Compare a hand-built prompt with what the real chat template renders for ``msgs``.
 
+    Introduced in lab 01.
+
     Args:
         answer: Your prompt string.
         msgs: The conversation it should encode.
@@ -72,6 +74,8 @@ def check_prompt(answer: Any, msgs: Sequence[Mapping[str, Any]], template: str, 
 
 def check_vision_prompt(answer: Any, text: str, n_images: int, tokenizer: Any) -> CheckResult:
     """Compare a hand-built Phi-3.5-vision prompt with the Phi-3 template and its image placeholders.
+
+    Introduced in lab 01.
 
     Phi-3.5-vision uses the Phi-3 chat format; each image is a placeholder ``<|image_1|>``, ``<|image_2|>``, ...
     on its own line at the start of the user turn, which its processor replaces by the image's tokens.

@@ -12,7 +12,10 @@ from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, pa
 __all__ = ["check_conclusion", "check_theoretical_sizes"]
 
 def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
-    """Check ``{"fp32": MB, "int8": MB, "int4": MB}``: a ``params``-parameter model's weights in MB (1e6 bytes)."""
+    """Check ``{"fp32": MB, "int8": MB, "int4": MB}``: a ``params``-parameter model's weights in MB (1e6 bytes).
+
+    Introduced in lab 02.
+    """
     from helpers.phi_family import BYTES_PER_PARAM
 
     name = "theoretical sizes"
@@ -67,6 +70,8 @@ def check_conclusion(
     recommended: Any, quality_cost: Any, sentence: Any, results: Sequence[Mapping[str, Any]]
 ) -> CheckResult:
     """Check a conclusion against the measured numbers, loosely: any defensible reading passes.
+
+    Introduced in lab 02.
 
     Args:
         recommended: The precision you would ship to a laptop, e.g. ``"int4"``.

@@ -18,7 +18,10 @@ SCENARIOS_FILE = REPO_ROOT / "data" / "labs" / "lab03_scenarios.json"
 
 @dataclass(frozen=True)
 class Scenario:
-    """A job and a device, with the requirements :func:`helpers.phi_family.recommend` checks."""
+    """A job and a device, with the requirements :func:`helpers.phi_family.recommend` checks.
+
+    Introduced in lab 01.
+    """
 
     key: str
     story: str
@@ -54,7 +57,10 @@ def check_weight_gb(
     usable_gb: float = 14,
     overhead: float = 0.2,
 ) -> CheckResult:
-    """Check a weight-memory estimate and whether the model fits in ``usable_gb`` with ``overhead`` on top."""
+    """Check a weight-memory estimate and whether the model fits in ``usable_gb`` with ``overhead`` on top.
+
+    Introduced in lab 03.
+    """
     from helpers.phi_family import bytes_per_param, get_model
 
     name = f"{model} at {precision}"
@@ -96,6 +102,8 @@ def _parse_pick(answer: Any) -> tuple[Any, Any]:
 
 def check_pick(scenario: str, answer: Any) -> CheckResult:
     """Check a ``(model, precision)`` pick for one of :data:`SCENARIOS`; every pick the data supports passes.
+
+    Introduced in lab 03.
 
     A pick is defensible when the model is built for the job (task, inputs, tools, reasoning), its weights
     can be downloaded, and it fits the device's usable memory at the chosen precision with 20% runtime overhead.

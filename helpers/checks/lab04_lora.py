@@ -24,7 +24,10 @@ _LINEAR_LAYERS = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj"
 
 
 def check_lora_config(config: Any) -> CheckResult:
-    """Check a ``peft.LoraConfig`` against the upstream Phi-4-mini fine-tuning recipe."""
+    """Check a ``peft.LoraConfig`` against the upstream Phi-4-mini fine-tuning recipe.
+
+    Introduced in lab 04.
+    """
     name = "LoRA config"
     if is_unanswered(config):
         return not_done(
@@ -52,7 +55,10 @@ def check_lora_config(config: Any) -> CheckResult:
 
 
 def check_lora_params(answer: Any, in_features: int, out_features: int, r: int = 16) -> CheckResult:
-    """Check the number of trainable LoRA parameters for one ``in_features`` -> ``out_features`` linear layer."""
+    """Check the number of trainable LoRA parameters for one ``in_features`` -> ``out_features`` linear layer.
+
+    Introduced in lab 04.
+    """
     name = "LoRA parameters for one layer"
     expected = r * (in_features + out_features)
     full = in_features * out_features
@@ -77,7 +83,10 @@ def check_lora_params(answer: Any, in_features: int, out_features: int, r: int =
 
 
 def check_learning_rate(lr: Any, steps: int) -> CheckResult:
-    """Check a learning rate for a short LoRA run of ``steps`` optimizer steps on the 135M model."""
+    """Check a learning rate for a short LoRA run of ``steps`` optimizer steps on the 135M model.
+
+    Introduced in lab 04.
+    """
     name = "learning rate"
     if is_unanswered(lr):
         return not_done(

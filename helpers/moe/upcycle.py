@@ -54,7 +54,10 @@ def _check_dense(dense: Any) -> None:
 
 
 def check_shape(num_experts: int, top_k: int, noise: float) -> None:
-    """Refuse an MoE shape that cannot work (fewer than 2 experts, top_k out of range, noise not in [0, 1))."""
+    """Refuse an MoE shape that cannot work (fewer than 2 experts, top_k out of range, noise not in [0, 1)).
+
+    Introduced in notebook 09.
+    """
     if num_experts < 2 or not 1 <= top_k <= num_experts:
         raise CourseError(
             f"An MoE needs at least 2 experts and 1 <= top_k <= experts, got {num_experts} experts and top_k={top_k}: "
@@ -73,7 +76,10 @@ _SHARED_CONFIG = (
 
 
 def mixtral_config(dense_config: Any, num_experts: int, top_k: int) -> Any:
-    """Return the ``MixtralConfig`` that matches a Llama config, with ``num_experts`` experts per layer."""
+    """Return the ``MixtralConfig`` that matches a Llama config, with ``num_experts`` experts per layer.
+
+    Introduced in notebook 09.
+    """
     from transformers import MixtralConfig
 
     c = dense_config
@@ -163,6 +169,8 @@ def upcycle(
 ) -> Any:
     """Turn a dense Llama model into a Mixtral-architecture MoE, in memory (sparse upcycling).
 
+    Introduced in notebook 09.
+
     Args:
         dense: A ``LlamaForCausalLM`` (the default model, for instance).
         tokenizer: Its tokenizer; needed for the k-means router.
@@ -246,6 +254,8 @@ def upcycle(
 
 def dense_twin(dense: Any, factor: int = 2) -> Any:
     """Build a dense Llama with an MLP ``factor`` times wider that computes the same function.
+
+    Introduced in notebook 09.
 
     Each MLP neuron is duplicated ``factor`` times and the output projection divided by ``factor``, so the
     twin has exactly the parameters that a top-``factor`` upcycled MoE *uses* per token: a dense model of

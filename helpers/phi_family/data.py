@@ -34,7 +34,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def load_family_data(path: Path | None = None, validate: bool = True) -> dict[str, Any]:
-    """Read the raw JSON document, checked against ``data/phi_family.schema.json`` when ``validate`` is true."""
+    """Read the raw JSON document, checked against ``data/phi_family.schema.json`` when ``validate`` is true.
+
+    Introduced in notebook 02.
+    """
     path = Path(path) if path else DATA_FILE
     data = _read_json(path)
     if validate:
@@ -67,6 +70,8 @@ def _cached_family(path: str, validate: bool) -> tuple[PhiModel, ...]:
 def load_family(path: Path | None = None, validate: bool = True) -> list[PhiModel]:
     """All models of ``data/phi_family.json`` in file order (oldest generation first).
 
+    Introduced in notebook 02.
+
     Example:
         >>> [m.name for m in load_family()][:3]
         ['Phi-1', 'Phi-2', 'Phi-3-mini']
@@ -77,6 +82,8 @@ def load_family(path: Path | None = None, validate: bool = True) -> list[PhiMode
 
 def get_model(name: str, models: Sequence[PhiModel] | None = None) -> PhiModel:
     """Find a model by id, name, alias or Hugging Face id (case-insensitive).
+
+    Introduced in notebook 02.
 
     Example:
         >>> get_model("microsoft/Phi-4-mini-instruct").name
@@ -93,7 +100,10 @@ def get_model(name: str, models: Sequence[PhiModel] | None = None) -> PhiModel:
 
 
 def family_table(models: Sequence[PhiModel] | None = None) -> str:
-    """Build a Markdown table of the family (show it with ``IPython.display.Markdown``)."""
+    """Build a Markdown table of the family (show it with ``IPython.display.Markdown``).
+
+    Introduced in notebook 02.
+    """
     models = load_family() if models is None else models
     rows = ["| model | params | in memory | context | input | released | good for |", "|---|---|---|---|---|---|---|"]
     for m in models:

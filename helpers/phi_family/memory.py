@@ -20,6 +20,8 @@ BYTES_PER_PARAM: dict[str, float] = {"fp32": 4.0, "fp16": 2.0, "bf16": 2.0, "int
 def bytes_per_param(precision: str) -> float:
     """Bytes per weight at ``precision`` (``fp32``, ``fp16``, ``bf16``, ``int8`` or ``int4``).
 
+    Introduced in notebook 02.
+
     Example:
         >>> bytes_per_param("int4")
         0.5
@@ -34,6 +36,8 @@ def bytes_per_param(precision: str) -> float:
 def weight_bytes(params: float, precision: str = "fp16") -> float:
     """Bytes the weights of a ``params``-parameter model take at ``precision``.
 
+    Introduced in notebook 02.
+
     Example:
         >>> weight_bytes(3.8e9, "fp16")
         7600000000.0
@@ -47,6 +51,8 @@ def weight_bytes(params: float, precision: str = "fp16") -> float:
 def weight_gb(params: float, precision: str = "fp16") -> float:
     """Gigabytes (1e9 bytes) the weights take at ``precision``.
 
+    Introduced in notebook 02.
+
     Example:
         >>> round(weight_gb(3.8e9, "int4"), 2)
         1.9
@@ -58,6 +64,8 @@ def weight_gb(params: float, precision: str = "fp16") -> float:
 def memory_table(params: float, precisions: Iterable[str] = ("fp32", "fp16", "int8", "int4")) -> dict[str, float]:
     """Weight memory in GB for each precision, e.g. ``{"fp32": 15.2, "fp16": 7.6, ...}``.
 
+    Introduced in notebook 02.
+
     Example:
         >>> memory_table(1e9)
         {'fp32': 4.0, 'fp16': 2.0, 'int8': 1.0, 'int4': 0.5}
@@ -68,6 +76,8 @@ def memory_table(params: float, precisions: Iterable[str] = ("fp32", "fp16", "in
 
 def context_label(tokens: int | None) -> str:
     """Context length the way model names write it: 4096 -> ``"4K"``, 131072 -> ``"128K"``.
+
+    Introduced in notebook 02.
 
     Example:
         >>> context_label(131072), context_label(16384), context_label(None)

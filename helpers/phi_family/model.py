@@ -15,6 +15,8 @@ __all__ = ["Architecture", "MoE", "PhiModel"]
 class Architecture:
     """A decoder's shape: enough to count its parameters and size its KV cache.
 
+    Introduced in notebook 02.
+
     ``mlp`` is ``"gated"`` (SwiGLU: three matrices) or ``"plain"`` (two matrices). Mixture-of-experts
     models repeat the feed-forward block ``experts`` times and use ``experts_per_token`` of them.
     """
@@ -86,7 +88,10 @@ class Architecture:
 
 @dataclass(frozen=True)
 class MoE:
-    """Mixture-of-experts figures: ``experts`` of size ``expert_label``, ``experts_per_token`` used per token."""
+    """Mixture-of-experts figures: ``experts`` of size ``expert_label``, ``experts_per_token`` used per token.
+
+    Introduced in notebook 02.
+    """
 
     experts: int
     experts_per_token: int
@@ -97,7 +102,10 @@ class MoE:
 
 @dataclass(frozen=True)
 class PhiModel:
-    """One model of the family, as ``data/phi_family.json`` describes it (see the schema for each field)."""
+    """One model of the family, as ``data/phi_family.json`` describes it (see the schema for each field).
+
+    Introduced in notebook 02.
+    """
 
     id: str
     name: str

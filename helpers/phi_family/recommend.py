@@ -17,7 +17,10 @@ __all__ = ["COMMON_DEVICES", "Device", "Recommendation", "Selection", "estimate_
 
 @dataclass(frozen=True)
 class Device:
-    """A device class and the memory a model can realistically use on it (a rule of thumb, not a spec)."""
+    """A device class and the memory a model can realistically use on it (a rule of thumb, not a spec).
+
+    Introduced in notebook 02.
+    """
 
     name: str
     total_gb: float
@@ -43,7 +46,10 @@ _PREFERENCES = ("capable", "light")
 
 @dataclass(frozen=True)
 class Recommendation:
-    """A model that fits, at which precision, with the memory it needs and the reasons for picking it."""
+    """A model that fits, at which precision, with the memory it needs and the reasons for picking it.
+
+    Introduced in notebook 02.
+    """
 
     model: PhiModel
     precision: str
@@ -57,7 +63,10 @@ class Recommendation:
 
 @dataclass(frozen=True)
 class Selection:
-    """What :func:`recommend` found: ranked ``picks`` and, for every other model, why it was left out."""
+    """What :func:`recommend` found: ranked ``picks`` and, for every other model, why it was left out.
+
+    Introduced in notebook 02.
+    """
 
     task: str
     memory_gb: float
@@ -86,6 +95,8 @@ def estimate_memory_gb(
     kv_precision: str = "fp16",
 ) -> tuple[float, list[str]]:
     """Memory to run ``model``: weights x (1 + ``overhead``), plus the KV cache for ``context_tokens``.
+
+    Introduced in notebook 02.
 
     ``overhead`` covers the runtime, activations and a short cache (20% is a common rule of thumb).
     The KV cache is added when the decoder's shape is known (a multimodal model borrows its language
@@ -128,6 +139,8 @@ def recommend(
     models: Sequence[PhiModel] | None = None,
 ) -> Selection:
     """Name the Phi variants that suit ``task`` in ``memory_gb`` of memory, each with the reasons why.
+
+    Introduced in notebook 02.
 
     A model qualifies when it is tagged with ``task`` (see ``tasks`` in ``data/phi_family.json``), has what the
     keyword flags ask for (image or audio input, function calling, visible reasoning), holds ``context_tokens``,

@@ -11,12 +11,17 @@ __all__ = ["consistency_problems", "generation_key"]
 
 
 def generation_key(generation: str) -> float:
-    """Sort key of a generation label such as ``\"3.5\"``."""
+    """Sort key of a generation label such as ``\"3.5\"``.
+
+    Introduced in notebook 02.
+    """
     return float(generation)
 
 
 def consistency_problems(models: Sequence[PhiModel], known_chat_formats: Iterable[str] | None = None) -> list[str]:
     """Run the checks the schema cannot express; return one sentence per problem (empty when all is well).
+
+    Introduced in notebook 02.
 
     * ids and names are unique; MoE figures add up (active <= total <= experts x expert size);
     * ``params_b`` matches a MoE's total and, where the architecture is given, the count it implies;

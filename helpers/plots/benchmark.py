@@ -12,6 +12,8 @@ __all__ = ["plot_benchmark"]
 def plot_benchmark(result: Any, title: str | None = None) -> Any:
     """Two bar charts side by side: decode tokens/s and time to first token, per backend.
 
+    Introduced in notebook 10.
+
     Bars are medians; the black whiskers span the middle half of the runs (25th to 75th percentile).
 
     Args:

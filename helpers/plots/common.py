@@ -18,6 +18,8 @@ _COLORS = {
 def runtime_color(runtime: str) -> str:
     """Return the colour every plot uses for a runtime (grey for unknown ones).
 
+    Introduced in notebook 10.
+
     Example:
         >>> runtime_color("llama.cpp")
         '#7570b3'
@@ -27,7 +29,10 @@ def runtime_color(runtime: str) -> str:
 
 
 def rows_of(result: Any) -> list[dict[str, Any]]:
-    """Accept a BenchmarkResult, a QuantizationTradeoff or a list of summary rows."""
+    """Accept a BenchmarkResult, a QuantizationTradeoff or a list of summary rows.
+
+    Introduced in notebook 10.
+    """
     if hasattr(result, "summary"):
         return list(result.summary())
     if hasattr(result, "rows"):
@@ -36,10 +41,16 @@ def rows_of(result: Any) -> list[dict[str, Any]]:
 
 
 def finite(value: Any) -> bool:
-    """Tell whether ``value`` is a number that is not NaN or infinite."""
+    """Tell whether ``value`` is a number that is not NaN or infinite.
+
+    Introduced in notebook 10.
+    """
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def label(row: dict[str, Any]) -> str:
-    """The x-axis label of a backend's row (endpoint and cloud names on two lines)."""
+    """The x-axis label of a backend's row (endpoint and cloud names on two lines).
+
+    Introduced in notebook 10.
+    """
     return str(row["backend"]).replace("endpoint:", "endpoint\n").replace("cloud:", "cloud\n")

@@ -17,7 +17,10 @@ def _token_labels(tokens: Sequence[str]) -> list[str]:
 
 
 def plot_router_heatmap(trace: RouterTrace, layer: int, ax: Any = None) -> Any:
-    """Heatmap of one layer's router: experts down, tokens across; dots mark the ``top_k`` chosen experts."""
+    """Heatmap of one layer's router: experts down, tokens across; dots mark the ``top_k`` chosen experts.
+
+    Introduced in notebook 09.
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -34,7 +37,10 @@ def plot_router_heatmap(trace: RouterTrace, layer: int, ax: Any = None) -> Any:
 
 
 def plot_expert_map(trace: RouterTrace, ax: Any = None) -> Any:
-    """Every layer's first-choice expert for every token: layers down, tokens across, one colour per expert."""
+    """Every layer's first-choice expert for every token: layers down, tokens across, one colour per expert.
+
+    Introduced in notebook 09.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
@@ -51,7 +57,10 @@ def plot_expert_map(trace: RouterTrace, ax: Any = None) -> Any:
 
 
 def plot_param_counts(counts: Sequence[ParamCount], axes: Any = None) -> Any:
-    """For each model, two stacked bars: all parameters (memory) and the ones a token uses (compute)."""
+    """For each model, two stacked bars: all parameters (memory) and the ones a token uses (compute).
+
+    Introduced in notebook 09.
+    """
     import matplotlib.pyplot as plt
 
     if axes is None:
@@ -83,7 +92,10 @@ def plot_param_counts(counts: Sequence[ParamCount], axes: Any = None) -> Any:
 
 
 def plot_moe_benchmark(rows: Sequence[dict[str, Any]], axes: Any = None) -> Any:
-    """Three panels from :func:`benchmark` rows: parameters (total and active), weight memory, decode speed."""
+    """Three panels from :func:`benchmark` rows: parameters (total and active), weight memory, decode speed.
+
+    Introduced in notebook 09.
+    """
     import matplotlib.pyplot as plt
     import numpy as np
 

@@ -13,6 +13,8 @@ __all__ = ["plot_quantization"]
 def plot_quantization(tradeoff: Any, title: str | None = None) -> Any:
     """Three panels for the quantization trade-off: size on disk, decode speed, answers that match the reference.
 
+    Introduced in notebook 10.
+
     Args:
         tradeoff: A :class:`helpers.bench.QuantizationTradeoff` (or its ``rows``).
         title: Figure title.

@@ -12,6 +12,8 @@ __all__ = ["plot_roofline"]
 def plot_roofline(result: Any, bandwidth: Any = None, title: str | None = None) -> Any:
     """Plot the memory roofline: measured decode speed against the ceiling set by memory bandwidth.
 
+    Introduced in notebook 10.
+
     Left: tokens/s against megabytes of weights read per token, on log axes. The line is the
     ceiling ``bandwidth / bytes per token``; each dot is a backend, labelled with the fraction of
     the ceiling it reaches. Right: the same fractions as bars.

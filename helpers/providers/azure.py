@@ -45,6 +45,8 @@ class _CheckedAzureStream:
 def azure_inference_client(conn: Connection) -> Any:
     """The retired ``azure-ai-inference`` SDK's ``ChatCompletionsClient`` for the same endpoint, errors explained.
 
+    Introduced in notebook 07.
+
     Kept to run the upstream lesson's code as written; new code should use ``conn.client`` (the ``openai`` SDK).
     """
     try:

@@ -72,7 +72,10 @@ def _messages(messages: str | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @dataclass
 class Connection:
-    """A ready client for one provider: ``client`` (an ``openai.OpenAI``), ``model``, ``name`` and why it was chosen."""
+    """A ready client for one provider: ``client`` (an ``openai.OpenAI``), ``model``, ``name`` and why it was chosen.
+
+    Introduced in notebook 06.
+    """
 
     name: str
     model: str
@@ -134,6 +137,8 @@ def connect(
     max_retries: int | None = None,
 ) -> Connection:
     """Return a ready OpenAI client and model id for a provider, and print one line saying which and why.
+
+    Introduced in notebook 05.
 
     Args:
         name: ``"local"``, ``"foundry"``, ``"nim"``, ``"github"`` or ``"ollama"``; ``None`` reads

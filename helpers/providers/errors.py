@@ -211,7 +211,10 @@ def _checked_stream(updates: Iterator[Any], ctx: _Context, content_type: str) ->
 
 
 def explain_error(exc: BaseException, ctx: _Context) -> CourseError:
-    """Turn an ``openai`` or ``azure-core`` exception into one :class:`CourseError` sentence (key scrubbed)."""
+    """Turn an ``openai`` or ``azure-core`` exception into one :class:`CourseError` sentence (key scrubbed).
+
+    Introduced in notebook 06.
+    """
     model = _requested_model(exc)
     if model and model != ctx.model:
         ctx = replace(ctx, model=model)

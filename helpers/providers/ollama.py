@@ -31,6 +31,8 @@ def _ollama_root() -> str:
 def ollama_status(timeout_s: float = 0.5) -> dict[str, Any] | None:
     """Ask the Ollama server at ``OLLAMA_HOST`` for its version and models; ``None`` when nothing answers.
 
+    Introduced in notebook 05.
+
     Returns:
         ``{"host": url, "version": "0.x", "models": ["phi4-mini:latest", ...]}``.
 
@@ -47,7 +49,10 @@ def ollama_status(timeout_s: float = 0.5) -> dict[str, Any] | None:
 
 
 def ollama_client(timeout_s: float = CLOUD_TIMEOUT_S) -> Any:
-    """Ollama's own Python client (native API) for ``OLLAMA_HOST``."""
+    """Ollama's own Python client (native API) for ``OLLAMA_HOST``.
+
+    Introduced in notebook 05.
+    """
     try:
         import ollama
     except ImportError:
@@ -57,6 +62,8 @@ def ollama_client(timeout_s: float = CLOUD_TIMEOUT_S) -> Any:
 
 def ollama_modelfile(gguf: Path | None = None, out: Path | None = None) -> Path:
     """Write the course's Modelfile (``data/ollama/Modelfile``) with ``FROM`` pointing at a GGUF file.
+
+    Introduced in notebook 05.
 
     Args:
         gguf: The GGUF to import; ``None`` is the course's default model.

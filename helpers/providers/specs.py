@@ -50,7 +50,10 @@ _MISSING = "The {package} package is not installed: run `pip install -r requirem
 
 @dataclass(frozen=True)
 class ProviderSpec:
-    """Where a provider lives and which environment variables configure it."""
+    """Where a provider lives and which environment variables configure it.
+
+    Introduced in notebook 06.
+    """
 
     name: str
     title: str
@@ -139,6 +142,8 @@ def _configured(spec: ProviderSpec) -> bool:
 def available_providers() -> list[str]:
     """Names of the providers usable right now, ``"local"`` first and always.
 
+    Introduced in notebook 06.
+
     Example:
         >>> "local" in available_providers()
         True
@@ -148,7 +153,10 @@ def available_providers() -> list[str]:
 
 
 def provider_table() -> list[dict[str, str]]:
-    """One row per provider: whether it is usable here, its model, and what to set to use it (never a key)."""
+    """One row per provider: whether it is usable here, its model, and what to set to use it (never a key).
+
+    Introduced in notebook 00.
+    """
     rows = []
     for spec in PROVIDERS.values():
         usable = _configured(spec)

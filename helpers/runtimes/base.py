@@ -42,7 +42,10 @@ class GenerationSettings:
 
 
 def rss_mb(release: bool = False) -> float:
-    """Return the resident memory of this process in MB; ``release`` first hands freed memory back to the OS."""
+    """Return the resident memory of this process in MB; ``release`` first hands freed memory back to the OS.
+
+    Introduced in notebook 03.
+    """
     import gc
 
     import psutil
@@ -179,6 +182,8 @@ class Backend:
 
 class loader:  # noqa: N801 - used as a decorator, like classmethod
     """Give a chat class ``load`` at both levels: ``Chat.load(name)`` makes a loaded chat, ``chat.load()`` is a no-op.
+
+    Introduced in notebook 03.
 
     A notebook writes ``chat = OnnxChat.load()``; the benchmark calls ``backend.load()`` on any backend (a lazy
     one loads its model then). The decorated function is the class-level one, called with the class first.

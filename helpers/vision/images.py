@@ -67,6 +67,8 @@ def load_image(
 ) -> Any:
     """Open an image as RGB, or raise a :class:`CourseError` that says what is wrong and what to do.
 
+    Introduced in notebook 08.
+
     Args:
         source: A file path, raw bytes, a ``data:image/...;base64,`` URL, or a ``PIL.Image.Image``.
         max_bytes: Refuse files (or decoded data) larger than this.
@@ -154,6 +156,8 @@ def _check_pixels(image: Any, max_pixels: int, what: str) -> None:
 def image_to_data_url(image: Any, max_chars: int = NIM_MAX_DATA_URL_CHARS, image_format: str = "PNG") -> str:
     """Encode an image as a base64 ``data:`` URL no longer than ``max_chars``, shrinking it if needed.
 
+    Introduced in notebook 08.
+
     Cloud chat APIs take images inside the message as ``{"type": "image_url", "image_url": {"url": ...}}``;
     a data URL carries the picture itself, so nothing has to be uploaded anywhere first.
 
@@ -194,6 +198,8 @@ def image_to_data_url(image: Any, max_chars: int = NIM_MAX_DATA_URL_CHARS, image
 def vision_messages(question: str, images: Sequence[Any], system: str | None = None) -> list[dict[str, Any]]:
     """OpenAI-style chat messages with images as data URLs, for NIM, Foundry or any compatible endpoint.
 
+    Introduced in notebook 08.
+
     Example:
         >>> from PIL import Image
         >>> msgs = vision_messages("What colour is it?", [Image.new("RGB", (8, 8), "red")])
@@ -211,6 +217,8 @@ _NUMBERED = re.compile(r"<\|image_(\d+)\|>")
 
 def expand_numbered_placeholders(prompt: str, images: Sequence[Any], image_token: str) -> tuple[str, list[Any]]:
     """Turn Phi-3.5-vision's numbered placeholders into a processor's single image token.
+
+    Introduced in notebook 08.
 
     Phi-3.5-vision names each image by number (``<|image_1|>``, ``<|image_2|>``); processors such as
     LLaVA's use one token (``<image>``) and take the images in the order the tokens appear. This

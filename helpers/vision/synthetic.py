@@ -82,7 +82,10 @@ PHRASINGS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class Sample:
-    """One synthetic question: its pictures, the question, the expected answer and its type."""
+    """One synthetic question: its pictures, the question, the expected answer and its type.
+
+    Introduced in notebook 08.
+    """
 
     images: list[Any]
     question: str
@@ -119,6 +122,8 @@ GRID = 4
 def draw_shapes(count: int, shape: str, colour: str, size: int = 128, seed: int | None = None) -> Any:
     """Draw ``count`` shapes of one kind and colour, each in its own cell of a 4 x 4 grid, on a light background.
 
+    Introduced in notebook 08.
+
     Example:
         >>> draw_shapes(3, "star", "blue").size
         (128, 128)
@@ -148,6 +153,8 @@ def draw_shapes(count: int, shape: str, colour: str, size: int = 128, seed: int 
 def draw_text(text: str, size: int = 128, seed: int | None = None) -> Any:
     """Draw a short word in a dark colour near the middle of the picture (Pillow's built-in font).
 
+    Introduced in notebook 08.
+
     Example:
         >>> draw_text("PHI").size
         (128, 128)
@@ -174,6 +181,8 @@ def draw_text(text: str, size: int = 128, seed: int | None = None) -> Any:
 
 def draw_bar_chart(values: Sequence[float], colours: Sequence[str], size: int = 128, seed: int | None = None) -> Any:
     """Draw a bar chart: one bar per value (0 to 1), in the named colours, with two axes.
+
+    Introduced in notebook 08.
 
     Example:
         >>> draw_bar_chart([0.3, 0.9, 0.5], ["red", "green", "blue"]).size
@@ -207,6 +216,8 @@ def _shapes_scene(rng: random.Random, size: int, count: int | None = None) -> tu
 
 def make_sample(kind: str, rng: random.Random, size: int = 128) -> Sample:
     """One random picture (or two) with a question of type ``kind`` and its answer.
+
+    Introduced in notebook 08.
 
     Args:
         kind: A key of :data:`QUESTION_TYPES`.
@@ -255,6 +266,8 @@ def make_sample(kind: str, rng: random.Random, size: int = 128) -> Sample:
 
 def make_samples(n: int, seed: int = 0, kinds: Sequence[str] | None = None, size: int = 128) -> list[Sample]:
     """``n`` samples cycling through the question types, reproducible from ``seed``.
+
+    Introduced in notebook 08.
 
     Training draws its pictures from the streams seeded 0 and 500 (``scripts/train_tiny_vlm.py``);
     any other seed gives new pictures. The benchmark and the tests use seeds above 1,000,000.

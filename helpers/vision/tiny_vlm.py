@@ -28,6 +28,8 @@ TINY_VLM_DIR = REPO_ROOT / "data" / "tiny-vlm"
 def load_tiny_vlm(path: str | Path | None = None) -> tuple[Any, Any]:
     """Load the course's tiny vision-language model and its processor (CPU, eval mode).
 
+    Introduced in notebook 08.
+
     Returns:
         ``(model, processor)``: a ``LlavaForConditionalGeneration`` and a ``LlavaProcessor``.
 
@@ -53,6 +55,8 @@ def load_tiny_vlm(path: str | Path | None = None) -> tuple[Any, Any]:
 def user_turn(question: str, n_images: int) -> list[dict[str, Any]]:
     """A one-turn conversation: ``n_images`` image parts, then the question (the format chat templates expect).
 
+    Introduced in notebook 08.
+
     Example:
         >>> user_turn("Same?", 2)[0]["content"]
         [{'type': 'image'}, {'type': 'image'}, {'type': 'text', 'text': 'Same?'}]
@@ -70,6 +74,8 @@ def ask(
 ) -> str:
     """Ask the tiny VLM one question about one or more images, the way every Transformers VLM is asked.
 
+    Introduced in notebook 08.
+
     The chat template puts one image placeholder per picture before the question; the processor
     resizes and normalizes the pictures and repeats each placeholder once per image patch.
     """
@@ -84,12 +90,18 @@ def ask(
 
 
 def answers_match(answer: str, expected: str) -> bool:
-    """Exact match after lower-casing and trimming spaces and a final full stop."""
+    """Exact match after lower-casing and trimming spaces and a final full stop.
+
+    Introduced in notebook 08.
+    """
     return answer.strip().rstrip(".").lower() == expected.strip().rstrip(".").lower()
 
 
 def evaluate(model: Any, processor: Any, samples: Sequence[Sample], batch_size: int = 32) -> dict[str, float]:
-    """Accuracy per question type (exact match) on ``samples``; key ``"all"`` holds the overall figure."""
+    """Accuracy per question type (exact match) on ``samples``; key ``"all"`` holds the overall figure.
+
+    Introduced in notebook 08.
+    """
     import torch
 
     right: Counter[str] = Counter()
@@ -117,7 +129,10 @@ def evaluate(model: Any, processor: Any, samples: Sequence[Sample], batch_size: 
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
-    """``python -m helpers.vision``: the tiny VLM's held-out accuracy per question type (the benchmark)."""
+    """``python -m helpers.vision``: the tiny VLM's held-out accuracy per question type (the benchmark).
+
+    Introduced in notebook 08.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m helpers.vision", description="Held-out accuracy of the course's tiny vision-language model."
     )
