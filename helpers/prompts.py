@@ -120,7 +120,7 @@ def phi4_reasoning(msgs: Sequence[Message], add_generation_prompt: bool = True) 
 def chatml(msgs: Sequence[Message], add_generation_prompt: bool = True) -> str:
     """ChatML, used by the course's default model (SmolLM2): ``<|im_start|>role\\n...<|im_end|>\\n``.
 
-    Introduced in notebook 02.
+    Introduced in notebook 02, where it is compared with the Phi formats.
 
     Example:
         >>> chatml(messages("Hi", system="Be brief."))
