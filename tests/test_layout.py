@@ -45,3 +45,13 @@ def test_module_is_small(path):
 
 def test_no_maintainer_tool_in_the_learners_package():
     assert not (HELPERS / "labs.py").exists(), "learner copies are made by scripts/make_learner_copies.py"
+
+
+def test_a_command_ends_a_course_error_in_one_line_and_status_1():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "helpers.models", "int3"], capture_output=True, text=True,
+                          cwd=HELPERS.parent, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == ["error: Unknown ONNX precision 'int3': use one of int4, int8, fp32."]
