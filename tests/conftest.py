@@ -96,7 +96,8 @@ class CourseLab:
     def _wait_for_url(self, timeout: float) -> tuple[str, str]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = URL_LINE.search(self.output())
+            self.output_at_url = self.output()
+            found = URL_LINE.search(self.output_at_url)
             if found:
                 return found.group(1), found.group(2)
             if self.process.poll() is not None:
@@ -148,9 +149,10 @@ class CourseLab:
         return left
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def course_lab(tmp_path_factory):
-    """A running ``course.py lab`` for a test module; at the end, Ctrl+C must stop it and every kernel it started."""
+    """A running ``course.py lab``, started once (set-up checks take a while); at the end of the session, Ctrl+C must
+    stop it, every kernel it started and course.py itself, with exit code 0, having saved over no notebook."""
     skip_unless_set_up()
     import socket
 
@@ -162,5 +164,6 @@ def course_lab(tmp_path_factory):
     yield server
     left = server.stop()
     assert not left, "processes left after Ctrl+C:\n" + "\n".join(left)
+    assert server.process.returncode == 0, f"course.py lab exited with {server.process.returncode}:\n{server.output()}"
     changed = [p.name for p, data in committed.items() if p.read_bytes() != data]
     assert not changed, f"JupyterLab saved over committed notebooks: {changed}"
