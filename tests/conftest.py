@@ -1,5 +1,7 @@
 """The README's first command, ``python3 course.py lab``, run as a learner runs it, for the tests that need JupyterLab.
 
+It runs in a copy of the course at a path like a learner's (a login with a dot, folders with spaces), which shares
+this environment (a `.venv` is linked, not rebuilt) and the prepared models, so nothing is installed or prepared again.
 The server gets its own runtime, config, data, settings and workspace folders (no news feed, no update check, no
 autosave, so nothing leaves 127.0.0.1 and nothing is saved over the committed notebooks), a free port and
 ``--no-browser``; everything else is the learner's command. It is stopped as a learner stops it: Ctrl+C, which a
@@ -13,6 +15,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,6 +37,9 @@ CONFIG = {
     # The "is the build up to date?" check costs ~10 s of CPU per page load; a pip-installed JupyterLab has no build.
     "config/labconfig/page_config.json": {"buildCheck": False, "buildAvailable": False},
 }
+#: Where learners clone: a company login with a dot, folders with spaces and a version number.
+CLONE = Path("jane.doe", "my courses", "slm lab v1.2")
+COPY_IGNORE = (".git", ".venv", ".cache", "results", "artifacts", "__pycache__", ".ipynb_checkpoints", "*.egg-info")
 URL_LINE = re.compile(r"^(http://\S+\?token=(\w+))$", re.MULTILINE)
 
 
@@ -66,6 +72,12 @@ class CourseLab:
     """``python3 course.py lab --port PORT --no-browser``, its output in ``log``, its URL read from that output."""
 
     def __init__(self, home: Path, port: int) -> None:
+        from helpers.models import cache_dir
+
+        self.root = home / CLONE
+        shutil.copytree(ROOT, self.root, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+        if (ROOT / ".venv").is_dir():
+            (self.root / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
         for name, value in {**{f"settings/{k}": v for k, v in SETTINGS.items()}, **CONFIG}.items():
             (home / name).parent.mkdir(parents=True, exist_ok=True)
             (home / name).write_text(json.dumps(value))
@@ -77,13 +89,14 @@ class CourseLab:
             JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
             JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
             MPLBACKEND="module://matplotlib_inline.backend_inline",
+            SLM_LAB_CACHE=str(cache_dir()),
         )
         self.readme_command = readme_first_command()
         self.command = [learner_python(), *self.readme_command[1:], "--port", str(port), "--no-browser"]
         self.log_path = home / "course-lab.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command, cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
         self.url, self.token = self._wait_for_url(timeout=900)  # set-up checks the prepared models first
         self.base = self.url.split("/lab", 1)[0]
@@ -159,11 +172,11 @@ def course_lab(tmp_path_factory):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    committed = {p: p.read_bytes() for p in (ROOT / "notebooks").glob("*.ipynb")}
     server = CourseLab(tmp_path_factory.mktemp("course-lab"), port)
     yield server
     left = server.stop()
     assert not left, "processes left after Ctrl+C:\n" + "\n".join(left)
     assert server.process.returncode == 0, f"course.py lab exited with {server.process.returncode}:\n{server.output()}"
-    changed = [p.name for p, data in committed.items() if p.read_bytes() != data]
+    copies = (server.root / "notebooks").glob("*.ipynb")
+    changed = [p.name for p in copies if p.read_bytes() != (ROOT / "notebooks" / p.name).read_bytes()]
     assert not changed, f"JupyterLab saved over committed notebooks: {changed}"
