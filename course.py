@@ -173,9 +173,9 @@ def lab(args: list[str]) -> None:
     import time
     from urllib.parse import urlsplit
 
-    started = time.time() - 1
-    say("starting JupyterLab (its own messages follow)")
-    process = subprocess.Popen(lab_command(args), cwd=ROOT)
+    command, started = lab_command(args), time.time() - 1
+    say("set-up done; starting JupyterLab (its own messages follow, then the URL to open)")
+    process = subprocess.Popen(command, cwd=ROOT)
     # Ctrl+C reaches JupyterLab from the terminal (it asks to confirm); a plain `kill` is passed on to it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
