@@ -64,8 +64,8 @@ def get_required_env(name: str, description: str) -> str:
     value = get_env(name)
     if value is None:
         raise CourseError(
-            f"{name} is not set: put {description} in {REPO_ROOT / '.env'} "
-            f"(copy .env.example) or export {name} in your shell, then rerun this cell."
+            f"{name} is not set: put {description} in .env in the course folder (copy .env.example there) "
+            f"or export {name} in your shell, then rerun this cell."
         )
     return value
 
