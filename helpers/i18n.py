@@ -35,7 +35,7 @@ from __future__ import annotations
 import gettext
 import os
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 __all__ = [
@@ -112,7 +112,7 @@ def get_language() -> str:
     return normalised
 
 
-@lru_cache(maxsize=None)
+@cache
 def _warn_unknown(raw: str) -> None:
     print(
         f"SLM_LAB_LANG={raw!r} is not a course language ({', '.join(LANGUAGES)}): messages stay in English.",
@@ -120,7 +120,7 @@ def _warn_unknown(raw: str) -> None:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _translations(language: str) -> gettext.NullTranslations:
     if language == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()

@@ -209,6 +209,32 @@ def _new_catalog(lang: str, domain: str):
     )
 
 
+PREVIOUS = "previous English (revise the translation to match the new English, then drop the fuzzy flag):"
+
+
+def previous_comments(previous: str) -> list[str]:
+    """Automatic comments that carry the English a fuzzy translation was made for, one ``| line`` per line.
+
+    Babel writes multi-line ``#| msgid`` entries in a form it cannot read back, so the previous English travels in
+    automatic comments (``#.``), which every PO editor shows next to the entry.
+    """
+    return [PREVIOUS] + [f"| {line}" for line in previous.split("\n")]
+
+
+def previous_english(message) -> str:
+    """The English a fuzzy entry was translated from (empty when none is recorded)."""
+    comments = list(message.auto_comments)
+    if PREVIOUS not in comments:
+        return ""
+    lines: list[str] = []
+    for comment in comments[comments.index(PREVIOUS) + 1 :]:
+        if comment.startswith("| "):
+            lines.append(comment[2:])
+        elif lines:
+            lines[-1] += " " + comment  # Babel wrapped a long line
+    return "\n".join(lines)
+
+
 def read_catalog(path: Path):
     """Read a ``.po`` file (``None`` when it does not exist)."""
     from babel.messages.pofile import read_po
@@ -224,7 +250,7 @@ def write_catalog(catalog, path: Path) -> bool:
     from babel.messages.pofile import write_po
 
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, sort_output=False, include_previous=True)
+    write_po(buffer, catalog, width=100, sort_output=False)
     data = buffer.getvalue()
     if path.is_file() and path.read_bytes() == data:
         return False
@@ -249,6 +275,11 @@ def translation_memory(lang: str, root: Path = ROOT) -> dict[str, tuple[str, str
     return memory
 
 
+def _location(unit: Unit, rel: str) -> tuple[str, int | None]:
+    """``(file, cell number)`` for a notebook paragraph, ``(file, None)`` for a markdown one."""
+    return (rel, int(unit.where.rsplit(":", 1)[1])) if rel.endswith(".ipynb") else (rel, None)
+
+
 def update_file_catalog(rel: str, lang: str, root: Path = ROOT, memory: dict | None = None) -> bool:
     """Merge the current English paragraphs of ``rel`` into its ``lang`` catalog.
 
@@ -271,24 +302,26 @@ def update_file_catalog(rel: str, lang: str, root: Path = ROOT, memory: dict | N
             continue  # the same paragraph twice in one cell: one entry
         comments = [f"sha256:{unit.sha}"]
         existing = old.get(unit.msgid, context=unit.context) if old is not None else None
-        string, flags, previous = "", set(), None
+        string, flags = "", set()
         if existing is not None and existing.string:
-            string, flags, previous = existing.string, set(existing.flags), existing.previous_id or None
+            string, flags = existing.string, set(existing.flags)
+            if existing.fuzzy and previous_english(existing):
+                comments += previous_comments(previous_english(existing))
         elif leftovers.get(unit.context):
             candidates = leftovers[unit.context]
             best = max(candidates, key=lambda m: difflib.SequenceMatcher(None, m.id, unit.msgid).ratio())
             candidates.remove(best)
-            string, flags, previous = best.string, {"fuzzy"}, [best.id]
+            string, flags = best.string, {"fuzzy"}
+            comments += previous_comments(best.id)
         elif memory and unit.msgid in memory:
             string, source = memory[unit.msgid]
             comments.append(f"translation memory: {source}")
         catalog.add(
             unit.msgid,
             string,
-            locations=[(unit.where.rsplit(":", 1)[0], int(unit.where.rsplit(":", 1)[1]) if rel.endswith(".ipynb") else None)],
+            locations=[_location(unit, rel)],
             flags=flags - {"python-format", "python-brace-format"},
             auto_comments=comments,
-            previous_id=previous or (),
             context=unit.context,
         )
     return write_catalog(catalog, path)
@@ -411,7 +444,7 @@ def check_catalog(rel: str, lang: str, root: Path = ROOT) -> Report:
             if recorded != [unit.sha]:
                 report.bad_hash.append(unit)
         elif message is not None and message.string:  # fuzzy: `update` saw the English change
-            report.stale.append((unit, "\n".join(message.previous_id or [])))
+            report.stale.append((unit, previous_english(message)))
         elif orphans.get(unit.context):  # the catalog was made for an older English paragraph of this cell
             before = max(orphans[unit.context], key=lambda t: difflib.SequenceMatcher(None, t, unit.msgid).ratio())
             report.stale.append((unit, before))
@@ -555,7 +588,8 @@ def _todo(root: Path, lang: str, only: list[str]) -> None:
         for unit in report.missing:
             print(f"-- missing [{unit.context}] {unit.where}\n{unit.msgid}\n")
         for unit, before in report.stale:
-            diff = "\n".join(difflib.unified_diff(before.splitlines(), unit.msgid.splitlines(), "was", "now", lineterm=""))
+            lines = difflib.unified_diff(before.splitlines(), unit.msgid.splitlines(), "was", "now", lineterm="")
+            diff = "\n".join(lines)
             print(f"-- English changed [{unit.context}] {unit.where}\n{diff or unit.msgid}\n")
     po_path = root / "translations" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     po = read_catalog(po_path)
@@ -592,7 +626,7 @@ def todo_entries(lang: str, root: Path = ROOT, only: Iterable[str] = ()) -> list
                     "context": message.context,
                     "sha256": sha(message.id if isinstance(message.id, str) else message.id[0]),
                     "english": message.id,
-                    "previous_english": "\n".join(message.previous_id or []),
+                    "previous_english": previous_english(message),
                     "translation": message.string,
                 }
             )
@@ -626,7 +660,8 @@ def fill(lang: str, records: list[dict], root: Path = ROOT) -> list[str]:
             translation = item["translation"]
             message.string = tuple(translation) if isinstance(translation, list) else translation
             message.flags.discard("fuzzy")
-            message.previous_id = []
+            if PREVIOUS in message.auto_comments:
+                message.auto_comments = message.auto_comments[: message.auto_comments.index(PREVIOUS)]
         write_catalog(catalog, path)
     return refused
 
