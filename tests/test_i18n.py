@@ -303,3 +303,32 @@ def test_glossary_covers_the_core_terms(lang):
     for term in ("token", "parameter", "quantization", "prompt", "context window", "fine-tuning", "endpoint", "model",
                  "inference", "small language model"):
         assert rows.get(term, {}).get("translation"), f"{lang} glossary lacks {term!r}"
+
+
+# --------------------------------------------------------------------------- choosing a language from course.py
+
+
+def test_course_lab_lang_option(monkeypatch):
+    import course
+
+    monkeypatch.delenv("SLM_LAB_LANG", raising=False)
+    assert course.lang_option(["--lang", "sl", "--no-browser"]) == ("sl", ["--no-browser"])
+    assert course.lang_option(["--lang=no"]) == ("nb", [])
+    assert course.lang_option([]) == ("en", [])
+    monkeypatch.setenv("SLM_LAB_LANG", "ro")
+    assert course.lang_option([]) == ("ro", [])
+    with pytest.raises(SystemExit):
+        course.lang_option(["--lang", "xx"])
+
+
+@pytest.mark.parametrize("lang", ["sv", "sl"])
+def test_lab_opens_the_localized_notebook_and_passes_the_language(lang):
+    import course
+
+    env, notebook = course.lab_language(lang)
+    assert env["SLM_LAB_LANG"] == lang
+    assert notebook == f"translations/{lang}/notebooks/00-start-here.ipynb"
+    assert (ROOT / notebook).is_file()
+    assert "JUPYTERLAB_SETTINGS_DIR" not in env or env["JUPYTERLAB_SETTINGS_DIR"] == __import__("os").environ.get(
+        "JUPYTERLAB_SETTINGS_DIR"
+    ), "no language pack for this language: JupyterLab's settings stay the learner's own"
