@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Set up SLM Lab and run it: one command for learners, instructors and CI.
 
-    python course.py lab     # set up (first time only), then open JupyterLab on notebook 00
+    python course.py lab     # set up (first time only), then open JupyterLab on notebook 00 and print its URL
+    python course.py lab --lang sl   # the same in Slovenian (nb, sv, ro, sl; or set SLM_LAB_LANG)
     python course.py test    # set up (first time only), then run the whole test suite
     python course.py setup   # only set up: install pinned dependencies, prepare the default model
     python course.py bench   # set up, then print the local runtime benchmark
 
 Set-up is idempotent: it creates `.venv/` unless a virtual or conda environment is already active,
 installs `requirements.txt` (skipped when nothing changed since the last install), and prepares the
-offline default model into `.cache/`. Extra arguments after `test` go to pytest.
+offline default model into `.cache/`. Extra arguments after `lab` go to JupyterLab (`--port 8899`,
+`--no-browser`, `--ip 0.0.0.0`), those after `test` to pytest.
 On Windows use `py course.py lab`.
 """
 
@@ -97,6 +99,156 @@ def setup() -> None:
     run(sys.executable, "-m", "helpers.moe")
 
 
+LAB_NOTEBOOK = "notebooks/00-start-here.ipynb"
+
+
+def has_browser() -> bool:
+    """Whether JupyterLab can open a browser: not on Linux without a display (a server, a container, SSH)."""
+    import webbrowser
+
+    if os.environ.get("BROWSER"):  # Codespaces and others forward it to the learner's own browser
+        return True
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
+
+
+def lab_command(args: list[str], notebook: str = LAB_NOTEBOOK) -> list[str]:
+    """JupyterLab's command line: the learner's ``args``, plus each course default they do not set themselves."""
+    given = {arg.split("=")[0] for arg in args}
+    defaults = [] if given & {"--ip", "--ServerApp.ip"} else ["--ip=127.0.0.1"]
+    if not given & {"--notebook-dir", "--ServerApp.root_dir"}:  # the whole course, so notebook 00's links work
+        defaults.append(f"--ServerApp.root_dir={ROOT}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and not given & {"--allow-root", "--ServerApp.allow_root"}:
+        say("you are root (as in most Docker containers): passing --allow-root, as JupyterLab's own Docker images do")
+        defaults.append("--allow-root")
+    if not given & {"--no-browser", "--ServerApp.open_browser"} and not has_browser():
+        say("no display or browser found: open the URL printed last in a browser yourself (--no-browser)")
+        defaults.append("--no-browser")
+    return [sys.executable, "-m", "jupyterlab", *defaults, *args, notebook]
+
+
+def server_url(
+    process: subprocess.Popen, started: float, timeout: float = 120, notebook: str = LAB_NOTEBOOK
+) -> str | None:
+    """The URL, with its token, of the JupyterLab that ``process`` started, once it answers (None if it exited).
+
+    JupyterLab writes ``jpserver-<pid>.json`` (its port, token and folder) into its runtime folder when it is up.
+    """
+    import json
+    import time
+    import urllib.parse
+    import urllib.request
+
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    runtime, deadline, info = Path(jupyter_runtime_dir()), time.monotonic() + timeout, None
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+        try:
+            if info is None:  # its own file; on Windows a venv's python is a launcher: then the newest one
+                mine = runtime / f"jpserver-{process.pid}.json"
+                files = [mine] if mine.is_file() else [
+                    f for f in runtime.glob("jpserver-*.json") if f.stat().st_mtime >= started
+                ]
+                info = json.loads(max(files, key=lambda f: f.stat().st_mtime).read_text()) if files else None
+            if info:  # it answers once its event loop runs, after it has printed its own start-up lines
+                urllib.request.urlopen(f"{info['url']}api/status?token={info['token']}", timeout=2).close()
+                break
+        except (OSError, ValueError):
+            continue
+    if info is None:
+        return None
+    try:
+        page = "lab/tree/" + urllib.parse.quote((ROOT / notebook).relative_to(Path(info["root_dir"])).as_posix())
+    except ValueError:  # --ServerApp.root_dir elsewhere: open JupyterLab at its root
+        page = "lab"
+    return f"{info['url']}{page}?token={info['token']}"
+
+
+def lab(args: list[str], notebook: str = LAB_NOTEBOOK, env: dict[str, str] | None = None) -> None:
+    """Start JupyterLab on notebook 00 and print its URL, with the token, as the last line; Ctrl+C stops it."""
+    import signal
+    import time
+    from urllib.parse import urlsplit
+
+    command, started = lab_command(args, notebook), time.time() - 1
+    say("set-up done; starting JupyterLab (its own messages follow, then the URL to open)")
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    # Ctrl+C reaches JupyterLab from the terminal (it asks to confirm); a plain `kill` is passed on to it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: process.terminate())
+    url = server_url(process, started, notebook=notebook)
+    if url:
+        port = urlsplit(url).port
+        if port != 8888 and not {a.split("=")[0] for a in args} & {"--port", "--ServerApp.port"}:
+            say(f"port 8888 is taken (another Jupyter server?), so this one uses port {port}")
+        say("JupyterLab is running; press Ctrl+C twice here to stop it. Open notebook 00 at this URL:")
+        print(url, flush=True)
+    code = process.wait()
+    if code:
+        say(f"JupyterLab stopped with exit code {code}; its messages above say why")
+    sys.exit(code)
+
+
+LANGUAGES = ("en", "nb", "sv", "ro", "sl")
+#: JupyterLab language packs (requirements-languages.txt) and the locale each registers; sv and sl have none.
+UI_LOCALES = {"nb": "no_NO", "ro": "ro_RO"}
+
+
+def lang_option(argv: list[str]) -> tuple[str, list[str]]:
+    """Take ``--lang X`` (or ``--lang=X``) out of ``argv``; without it use ``SLM_LAB_LANG``, else English."""
+    lang, rest, args = os.environ.get("SLM_LAB_LANG", "").strip() or "en", [], iter(argv)
+    for arg in args:
+        if arg == "--lang":
+            lang = next(args, "")
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    lang = {"no": "nb", "nb-no": "nb", "sv-se": "sv", "ro-ro": "ro", "sl-si": "sl"}.get(lang.lower(), lang.lower())
+    if lang not in LANGUAGES:
+        sys.exit(f"Unknown language {lang!r}: use one of {', '.join(LANGUAGES)} (for example --lang sl).")
+    return lang, rest
+
+
+def lab_language(lang: str) -> tuple[dict[str, str], str]:
+    """Environment and first notebook for JupyterLab in ``lang``.
+
+    Kernels inherit ``SLM_LAB_LANG``, so the helpers speak the language. Where JupyterLab has a language pack,
+    it is installed on first use and chosen through a settings folder inside this repository
+    (``.jupyter-lang/<lang>``, git-ignored), so the learner's own JupyterLab settings are never touched.
+    """
+    env = dict(os.environ, SLM_LAB_LANG=lang)
+    notebook = LAB_NOTEBOOK
+    if lang == "en":
+        return env, notebook
+    localized = f"translations/{lang}/{notebook}"
+    if (ROOT / localized).is_file():
+        notebook = localized
+    else:
+        say(f"no {lang} translation of notebook 00 yet: opening the English one (helper messages are in {lang})")
+    if lang in UI_LOCALES:
+        stamp = Path(sys.prefix) / ".slm-lab-languages"
+        current, digest = is_current(stamp, ("requirements-languages.txt",))
+        if not current:
+            say("installing JupyterLab's language packs (requirements-languages.txt)")
+            run(*PIP, "-r", "requirements-languages.txt")
+            stamp.write_text(digest)
+        settings = ROOT / ".jupyter-lang" / lang
+        plugin = settings / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
+        plugin.parent.mkdir(parents=True, exist_ok=True)
+        plugin.write_text(f'{{"locale": "{UI_LOCALES[lang]}"}}\n', encoding="utf-8")
+        env["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
+    else:
+        say(f"JupyterLab has no {lang} language pack: its menus stay English; the course text is in {lang}")
+    return env, notebook
+
+
 def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command not in COMMANDS:
@@ -106,10 +258,12 @@ def main() -> None:
             say(f"creating a virtual environment in {VENV}")
             venv.create(VENV, with_pip=True)
         os.execv(str(venv_python()), [str(venv_python()), __file__, *sys.argv[1:]])
+    lang, rest = lang_option(sys.argv[2:]) if command == "lab" else ("en", sys.argv[2:])
     setup()
     install_extras(command)
     if command == "lab":
-        run(sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", "notebooks/00-start-here.ipynb")
+        env, notebook = lab_language(lang)
+        lab(rest, notebook=notebook, env=env)
     elif command == "test":
         run(sys.executable, "-m", "pytest", *sys.argv[2:])
     elif command == "bench":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from helpers.i18n import _
+
 __all__ = ["DeviceChoice", "pick_device"]
 
 
@@ -39,13 +41,13 @@ def pick_device(prefer: str | None = None) -> DeviceChoice:
     has_cuda = torch.cuda.is_available()
     has_mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
     if prefer == "cpu":
-        return DeviceChoice("cpu", "CPU requested")
+        return DeviceChoice("cpu", _("CPU requested"))
     if prefer == "cuda" and not has_cuda:
-        return DeviceChoice("cpu", "CUDA requested but PyTorch sees no CUDA GPU: falling back to CPU")
+        return DeviceChoice("cpu", _("CUDA requested but PyTorch sees no CUDA GPU: falling back to CPU"))
     if prefer == "mps" and not has_mps:
-        return DeviceChoice("cpu", "Apple MPS requested but not available: falling back to CPU")
+        return DeviceChoice("cpu", _("Apple MPS requested but not available: falling back to CPU"))
     if has_cuda and prefer in (None, "cuda"):
-        return DeviceChoice("cuda", f"CUDA GPU found: {torch.cuda.get_device_name(0)}")
+        return DeviceChoice("cuda", _("CUDA GPU found: {gpu}").format(gpu=torch.cuda.get_device_name(0)))
     if has_mps and prefer in (None, "mps"):
-        return DeviceChoice("mps", "Apple Silicon GPU (MPS) found")
-    return DeviceChoice("cpu", "no CUDA GPU or Apple MPS found")
+        return DeviceChoice("mps", _("Apple Silicon GPU (MPS) found"))
+    return DeviceChoice("cpu", _("no CUDA GPU or Apple MPS found"))

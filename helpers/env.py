@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["REPO_ROOT", "Secret", "env_flag", "get_env", "get_required_env", "get_secret", "load_env_file"]
 
@@ -73,8 +74,10 @@ def get_required_env(name: str, description: str) -> str:
     value = get_env(name)
     if value is None:
         raise CourseError(
-            f"{name} is not set: put {description} in {REPO_ROOT / '.env'} "
-            f"(copy .env.example) or export {name} in your shell, then rerun this cell."
+            _(
+                "{name} is not set: put {description} in .env in the course folder (copy .env.example there) "
+                "or export {name} in your shell, then rerun this cell."
+            ).format(name=name, description=description)
         )
     return value
 

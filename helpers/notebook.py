@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["machine_summary", "setup_notebook"]
 
@@ -78,7 +79,9 @@ def setup_notebook(seed: int = 0, verbose: bool = True) -> dict[str, Any]:
     if verbose:
         device = info["device"]
         print(
-            f"Python {info['python']} on {info['os']}, {info['cpu_cores']} CPU cores, {info['ram_gb']} GB RAM | "
-            f"PyTorch {info['torch']} | device: {device}"
+            _("Python {python} on {os}, {cores} CPU cores, {ram} GB RAM | PyTorch {torch} | device: {device}").format(
+                python=info["python"], os=info["os"], cores=info["cpu_cores"], ram=info["ram_gb"],
+                torch=info["torch"], device=device,
+            )
         )
     return info

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
+from helpers.i18n import _
+
 __all__ = ["GenerationStats", "PeakMemory", "Timer", "measure_stream"]
 
 
@@ -33,7 +35,7 @@ class Timer:
 
     def stop(self) -> float:
         if self.start_time is None:
-            raise RuntimeError("Timer.stop() called before start().")
+            raise RuntimeError(_("Timer.stop() called before start()."))
         self.elapsed = time.perf_counter() - self.start_time
         return self.elapsed
 
@@ -123,10 +125,12 @@ class GenerationStats:
         return data
 
     def __str__(self) -> str:
-        return (
-            f"{self.new_tokens} tokens | first token {self.ttft_s:.2f} s | "
-            f"decode {self.decode_tokens_per_s:.1f} tokens/s | total {self.total_s:.2f} s | "
-            f"peak RAM {self.peak_rss_mb:.0f} MB"
+        return _(
+            "{tokens} tokens | first token {ttft:.2f} s | decode {speed:.1f} tokens/s | total {total:.2f} s | "
+            "peak RAM {ram:.0f} MB"
+        ).format(
+            tokens=self.new_tokens, ttft=self.ttft_s, speed=self.decode_tokens_per_s, total=self.total_s,
+            ram=self.peak_rss_mb,
         )
 
 

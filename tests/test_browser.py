@@ -1,7 +1,8 @@
 """A real browser: JupyterLab on 127.0.0.1, headless Chromium, the notebooks a learner opens first.
 
-JupyterLab serves copies of the notebooks from a temporary folder (so nothing is ever saved over the committed
-notebooks), with token auth, its own runtime, settings, config and data folders, and is shut down at the end.
+JupyterLab is the one the README's first command starts, `python3 course.py lab` (the ``course_lab`` fixture in
+tests/conftest.py: its own runtime, settings, config and data folders, autosave off so nothing is saved over the
+committed notebooks, stopped with Ctrl+C at the end of the session).
 Chromium is Debian's ``chromium`` package, driven by Playwright's Python package (never ``playwright install``).
 Screenshots go to ``tests/artifacts/`` (git-ignored) for a maintainer to look at.
 
@@ -10,17 +11,10 @@ Without Chromium this module is skipped with the reason; on CI (``CI`` set) it f
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -46,19 +40,6 @@ STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]
 KERNEL_IDLE = re.compile(r"\|\s*Idle$")
 KERNEL_ANY = re.compile(r"\|\s*(Idle|Busy|Connecting|Initializing|Starting|Restarting|Unknown|Dead)")
 NOTEBOOK_TIMEOUT_S = 150
-SETTINGS = {
-    # No news feed, no update check: nothing leaves 127.0.0.1, and no toast covers the screenshot.
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
-    # Every cell stays in the DOM, so every prompt and output can be read.
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-}
-CONFIG = {
-    # The "is the build up to date?" check costs ~10 s of CPU per page load; a pip-installed JupyterLab has no build.
-    "config/labconfig/page_config.json": {"buildCheck": False, "buildAvailable": False},
-}
-
-
 def _missing(reason: str):
     """Skip with the reason; on CI, fail with it (the browser test is part of what CI promises)."""
     if os.environ.get("CI"):
@@ -81,109 +62,6 @@ def chromium() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Lab:
-    """A JupyterLab server on 127.0.0.1 with its own folders; ``url(path)`` opens a notebook with the token."""
-
-    def __init__(self, home: Path, notebooks: list[Path]) -> None:
-        self.home = home
-        self.port = _free_port()
-        self.token = secrets.token_hex(16)
-        (home / "notebooks").mkdir(parents=True)
-        for nb in notebooks:
-            shutil.copy2(nb, home / "notebooks" / nb.name)
-        files = {**{f"settings/{name}": value for name, value in SETTINGS.items()}, **CONFIG}
-        for name, value in files.items():
-            path = home / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(value))
-        env = dict(
-            os.environ,
-            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-            JUPYTER_CONFIG_DIR=str(home / "config"),
-            JUPYTER_DATA_DIR=str(home / "data"),
-            JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-            JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-            MPLBACKEND="module://matplotlib_inline.backend_inline",
-        )
-        self.log_path = home / "jupyterlab.log"
-        self._log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={home}",
-                "--ServerApp.terminals_enabled=False", "--LabApp.extension_manager=readonly",
-                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            ],
-            cwd=home, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        self._wait_until_up(timeout=60)
-
-    def api(self, path: str, method: str = "GET") -> int:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}?token={self.token}", method=method)
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status
-
-    def _wait_until_up(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.close()
-                pytest.fail(f"JupyterLab exited with code {self.process.returncode}:\n{self.log_tail()}", pytrace=False)
-            try:
-                if self.api("/api/status") == 200:
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        self.close()
-        pytest.fail(f"JupyterLab did not answer within {timeout:.0f} s:\n{self.log_tail()}", pytrace=False)
-
-    def url(self, notebook: str) -> str:
-        """Open one notebook in a workspace of its own, reset, so no tab from an earlier test comes back."""
-        workspace = Path(notebook).stem
-        return f"http://127.0.0.1:{self.port}/lab/workspaces/{workspace}/tree/notebooks/{notebook}?reset&token={self.token}"
-
-    def shut_down_kernels(self) -> None:
-        """Shut down every kernel (a closed tab leaves its kernel running, holding the model in memory)."""
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/kernels?token={self.token}")
-        with urllib.request.urlopen(request, timeout=5) as response:
-            kernels = json.load(response)
-        for kernel in kernels:
-            self.api(f"/api/kernels/{kernel['id']}", method="DELETE")
-
-    def log_tail(self, lines: int = 25) -> str:
-        self._log.flush()
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def close(self) -> None:
-        """Shut the server down through its API (which also stops the kernels), then make sure it is gone."""
-        if self.process.poll() is None:
-            try:
-                self.api("/api/shutdown", method="POST")
-                self.process.wait(timeout=15)
-            except (urllib.error.URLError, ConnectionError, TimeoutError, subprocess.TimeoutExpired):
-                self.process.terminate()
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
-        self._log.close()
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    server = Lab(tmp_path_factory.mktemp("jupyterlab"), [p for p in (START_HERE, PLAYGROUND) if p.is_file()])
-    yield server
-    server.close()
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Headless Chromium with a new empty profile (launched once, for every test here)."""
@@ -202,9 +80,9 @@ def browser(tmp_path_factory):
         context.close()
 
 
-def open_notebook(browser, lab: Lab, name: str):
+def open_notebook(browser, lab, name: str):
     page = browser.new_page()
-    page.goto(lab.url(name))
+    page.goto(lab.url_of(name))
     page.locator(".jp-NotebookPanel .jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
     # The kernel is ready once the status bar reads "Python 3 (ipykernel) | Idle" (before: "No Kernel | Initializing",
     # then "| Connecting"; the toolbar's indicator already says idle before the kernel exists).
@@ -262,7 +140,7 @@ def screenshot(page, name: str) -> Path:
 
 def test_start_here_runs_all_cells_in_jupyterlab(request):
     chromium()
-    lab, browser = request.getfixturevalue("lab"), request.getfixturevalue("browser")
+    lab, browser = request.getfixturevalue("course_lab"), request.getfixturevalue("browser")
     page = open_notebook(browser, lab, START_HERE.name)
     try:
         seen = run_all_cells(page)
@@ -283,7 +161,7 @@ def test_start_here_runs_all_cells_in_jupyterlab(request):
 
 def test_playground_widgets_render_and_stream_an_answer(request):
     chromium()
-    lab, browser = request.getfixturevalue("lab"), request.getfixturevalue("browser")
+    lab, browser = request.getfixturevalue("course_lab"), request.getfixturevalue("browser")
     page = open_notebook(browser, lab, PLAYGROUND.name)
     try:
         seen = run_all_cells(page)

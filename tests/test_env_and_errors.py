@@ -1,17 +1,28 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from helpers import env
 from helpers.errors import CourseError
 
+# Where learners clone: a company login with a dot, a folder with spaces and a version number.
+CLONE_PATHS = [Path("/home/jane.doe/my courses/slm-lab v1.2"), Path("C:/Users/J. Doe/Documents/slm.lab")]
 
-def test_missing_variable_names_the_variable_and_where_to_set_it(monkeypatch):
+
+@pytest.mark.parametrize("root", [None, *CLONE_PATHS], ids=["here", *map(str, CLONE_PATHS)])
+def test_missing_variable_names_the_variable_and_where_to_set_it(monkeypatch, root):
     monkeypatch.delenv("SLM_LAB_TEST_KEY", raising=False)
+    if root is not None:
+        monkeypatch.setattr(env, "REPO_ROOT", root)
     with pytest.raises(CourseError) as info:
         env.get_required_env("SLM_LAB_TEST_KEY", "a test key")
     message = str(info.value)
     assert "SLM_LAB_TEST_KEY is not set" in message
     assert ".env" in message and "export SLM_LAB_TEST_KEY" in message
-    assert message.count(".") <= 4  # one sentence, not a traceback dump
+    assert str(env.REPO_ROOT) not in message  # the same words wherever the course was cloned
+    # One sentence, not a traceback dump: a single full stop, at the end (file names like .env have no space after).
+    assert re.findall(r"\.(?:\s|$)", message) == ["."], message
 
 
 def test_blank_value_counts_as_unset(monkeypatch):

@@ -30,7 +30,7 @@ from helpers.phi_family import (
 OUTLINE_MODELS = [
     "Phi-1", "Phi-2", "Phi-3-mini", "Phi-3-small", "Phi-3-medium", "Phi-3-vision", "Phi-3-Silica", "Phi-3.5-mini",
     "Phi-3.5-vision", "Phi-3.5-MoE", "Phi-4", "Phi-4-mini", "Phi-4-mini-reasoning", "Phi-4-reasoning",
-    "Phi-4-reasoning-plus", "Phi-4-multimodal",
+    "Phi-4-reasoning-plus", "Phi-4-multimodal", "Phi-1.5", "Phi-4-mini-flash-reasoning", "Phi-4-reasoning-vision-15B",
 ]
 
 

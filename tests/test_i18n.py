@@ -1,0 +1,334 @@
+"""Translations kept in step with the English: catalogs, compiled messages, generated notebooks, helper messages.
+
+What is enforced is listed in ``translations/manifest.json`` (source file -> languages). A file that is not listed
+is not translated yet and is not checked here: ``python scripts/i18n.py status`` shows that coverage openly, and
+``test_manifest_*`` below make sure the manifest is neither empty nor pointing at nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import CourseError, i18n, pick_device
+from helpers.env import get_required_env
+from helpers.timing import GenerationStats
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGS = ("nb", "sv", "ro", "sl")
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("slm_lab_i18n_tool", ROOT / "scripts" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = _load_tool()
+MANIFEST = tool.read_manifest(ROOT)
+ENFORCED = [(rel, lang) for rel, langs in MANIFEST.items() for lang in langs]
+ENFORCED_NOTEBOOKS = [(rel, lang) for rel, lang in ENFORCED if rel.endswith(".ipynb")]
+
+
+def ids(pair):
+    return f"{pair[1]}:{pair[0]}" if isinstance(pair, tuple) else str(pair)
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    yield
+    i18n.set_language(None)
+
+
+# --------------------------------------------------------------------------- the manifest is honest
+
+
+def test_manifest_is_not_empty_and_lists_real_files():
+    assert ENFORCED, "translations/manifest.json enforces nothing: the checks below would be empty"
+    for rel, langs in MANIFEST.items():
+        assert (ROOT / rel).is_file(), f"{rel} is in the manifest but does not exist"
+        assert set(langs) <= set(LANGS), f"{rel}: unknown languages {set(langs) - set(LANGS)}"
+
+
+def test_manifest_lists_only_known_source_files():
+    sources = set(tool.source_files(ROOT))
+    assert set(MANIFEST) <= sources, f"not a translatable source: {set(MANIFEST) - sources}"
+
+
+# --------------------------------------------------------------------------- per-file catalogs and generated files
+
+
+@pytest.mark.parametrize("pair", ENFORCED, ids=ids)
+def test_catalog_is_complete_and_current(pair):
+    rel, lang = pair
+    report = tool.check_catalog(rel, lang, ROOT)
+    assert report.total > 0, f"{rel} has no translatable text"
+    assert report.complete, f"{lang} {rel}:\n" + "\n".join(report.problems()) + (
+        f"\nRun: python scripts/i18n.py todo --lang {lang} {rel}"
+    )
+
+
+@pytest.mark.parametrize("pair", ENFORCED, ids=ids)
+def test_localized_file_matches_a_fresh_generation(pair):
+    rel, lang = pair
+    target = tool.output_path(rel, lang, ROOT)
+    assert target.is_file(), f"{target.relative_to(ROOT)} is missing: run python scripts/i18n.py generate"
+    assert target.read_text(encoding="utf-8") == tool.render(rel, lang, ROOT), (
+        f"{target.relative_to(ROOT)} differs from a fresh generation: run python scripts/i18n.py generate "
+        "(never edit a generated file)"
+    )
+
+
+@pytest.mark.parametrize("pair", ENFORCED_NOTEBOOKS, ids=ids)
+def test_localized_code_cells_are_the_english_ones(pair):
+    rel, lang = pair
+    assert tool.code_cells_differ(rel, lang, ROOT) == [], f"{lang} {rel}: code cells differ from English"
+
+
+@pytest.mark.parametrize("pair", ENFORCED_NOTEBOOKS, ids=ids)
+def test_localized_markdown_is_actually_translated(pair):
+    import nbformat
+
+    rel, lang = pair
+    english = nbformat.read(ROOT / rel, as_version=4).cells
+    localized = nbformat.read(tool.output_path(rel, lang, ROOT), as_version=4).cells
+    for number, (a, b) in enumerate(zip(english, localized, strict=True)):
+        if a.cell_type == "markdown" and tool.LETTER.search(a.source) and len(a.source) > 40:
+            assert a.source != b.source, f"{lang} {rel} cell {number} is still English"
+
+
+def test_relative_links_of_localized_files_resolve():
+    for rel, lang in ENFORCED:
+        target = tool.output_path(rel, lang, ROOT)
+        for link in re.findall(r"\]\(([^)\s#]+)", target.read_text(encoding="utf-8")):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", link, re.I):
+                continue
+            assert (target.parent / link).exists(), f"{target.relative_to(ROOT)} links to missing {link}"
+
+
+# --------------------------------------------------------------------------- staleness, shown on a temporary copy
+
+
+@pytest.fixture
+def temp_course(tmp_path):
+    """A copy of what the checks read: the enforced English files and the translations tree."""
+    for rel in MANIFEST:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, tmp_path / rel)
+    shutil.copytree(ROOT / "translations", tmp_path / "translations")
+    return tmp_path
+
+
+def _edit_first_sentence(path: Path) -> str:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "." in cell.source and not cell.source.startswith("#"):
+            cell.source = cell.source.replace(".", ", as measured on this machine.", 1)
+            nbformat.write(nb, path)
+            return cell["id"]
+    raise AssertionError("no prose cell to edit")
+
+
+def test_changing_one_english_sentence_fails_every_language(temp_course):
+    rel = next(rel for rel in MANIFEST if rel.endswith(".ipynb"))
+    assert tool.check_all(temp_course) == [], "the copy should start clean"
+    cell_id = _edit_first_sentence(temp_course / rel)
+    problems = tool.check_all(temp_course)
+    for lang in MANIFEST[rel]:
+        assert any(p.startswith(f"{lang} {rel}: English changed") and "" in p for p in problems), (lang, problems)
+        assert any(f"translations/{lang}/{rel}" in p for p in problems), "the generated copy should be stale too"
+    # `update` keeps the old translation as fuzzy with the previous English: still failing, and todo shows the diff.
+    for lang in MANIFEST[rel]:
+        tool.update_file_catalog(rel, lang, temp_course)
+        report = tool.check_catalog(rel, lang, temp_course)
+        assert len(report.stale) == 1 and report.stale[0][0].context == cell_id
+        assert report.stale[0][1], "the previous English is kept for the translator"
+
+
+def test_a_missing_entry_fails(temp_course):
+    rel, lang = ENFORCED[0]
+    path = tool.catalog_path(rel, lang, temp_course)
+    catalog = tool.read_catalog(path)
+    victim = next(m for m in catalog if m.id)
+    catalog.delete(victim.id, context=victim.context)
+    tool.write_catalog(catalog, path)
+    report = tool.check_catalog(rel, lang, temp_course)
+    assert [u.msgid for u in report.missing] == [victim.id]
+
+
+def test_a_tampered_hash_fails(temp_course):
+    rel, lang = ENFORCED[0]
+    path = tool.catalog_path(rel, lang, temp_course)
+    catalog = tool.read_catalog(path)
+    victim = next(m for m in catalog if m.id)
+    victim.auto_comments = ["sha256:0000000000000000"]
+    tool.write_catalog(catalog, path)
+    assert len(tool.check_catalog(rel, lang, temp_course).bad_hash) == 1
+
+
+def test_a_hand_edited_localized_notebook_fails(temp_course):
+    import nbformat
+
+    rel, lang = ENFORCED_NOTEBOOKS[0]
+    target = tool.output_path(rel, lang, temp_course)
+    nb = nbformat.read(target, as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.source += "\nprint('changed')"
+    nbformat.write(nb, target)
+    assert tool.code_cells_differ(rel, lang, temp_course)
+    assert target in tool.generate(temp_course, check=True)
+
+
+# --------------------------------------------------------------------------- the helpers' messages
+
+
+def test_message_template_is_current():
+    """Every ``_()`` message in helpers/ is in the template and every language's catalog (none forgotten)."""
+    extracted = {m.id for m in tool.extract_messages(ROOT) if m.id}
+    template = {m.id for m in tool.read_catalog(ROOT / "translations" / "slm_lab.pot") if m.id}
+    assert extracted == template, "run python scripts/i18n.py update"
+    for lang in LANGS:
+        catalog = tool.read_catalog(ROOT / "translations" / lang / "LC_MESSAGES" / "slm_lab.po")
+        missing = [m.id for m in catalog if m.id and not (m.string and not m.fuzzy)]
+        assert {m.id for m in catalog if m.id} >= extracted, f"{lang}: run python scripts/i18n.py update"
+        assert not missing, f"{lang}: untranslated or fuzzy messages: {missing}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compiled_catalog_is_fresh(lang):
+    po = ROOT / "translations" / lang / "LC_MESSAGES" / "slm_lab.po"
+    assert po.with_suffix(".mo").read_bytes() == tool.compile_mo(po), "run python scripts/i18n.py compile"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_placeholders_survive_translation(lang):
+    catalog = tool.read_catalog(ROOT / "translations" / lang / "LC_MESSAGES" / "slm_lab.po")
+    for message in catalog:
+        if message.id:
+            fields = sorted(set(re.findall(r"\{[^}]*\}", message.id)))
+            assert sorted(set(re.findall(r"\{[^}]*\}", message.string))) == fields, (lang, message.id)
+
+
+#: Words that stay the same in every language: technical names and units.
+TECHNICAL = {
+    "cpu", "cuda", "gpu", "mps", "apple", "silicon", "pytorch", "python", "ram", "gb", "mb", "s", "env", "example",
+    "timer", "stop", "start", "tokens", "token", "slm_lab_lang", "nvidia_api_key", "linux", "x86_64", "zzz_unset",
+    "nb", "sv", "ro", "sl", "en", "xx", "aarch64", "arm64", "darwin", "windows", "amd64",
+} | {part.lower() for part in ROOT.parts}
+#: Words a language shares with English (the check compares words, so these would be false alarms).
+SHARED = {"nb": set(), "sv": set(), "ro": {"total", "shell"}, "sl": set()}
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[^\W\d_][\w]*", text)}
+
+
+def _leftover_english(rendered: str, english: str, lang: str) -> set[str]:
+    return (_words(rendered) & _words(english)) - TECHNICAL - SHARED[lang]
+
+
+def _rendered_messages(monkeypatch):
+    """Call the real helpers and collect what a learner sees, with every placeholder filled."""
+    monkeypatch.delenv("ZZZ_UNSET", raising=False)
+    shown = []
+    with pytest.raises(CourseError) as error:
+        get_required_env("ZZZ_UNSET", "zzz_unset")
+    shown.append(str(error.value))
+    shown.append(pick_device("cpu").reason)
+    shown.append(pick_device("mps").reason)
+    shown.append(str(GenerationStats(12, 0.5, 33.3, 1.2, 456.0)))
+    with pytest.raises(RuntimeError) as timer_error:
+        from helpers.timing import Timer
+
+        Timer().stop()
+    shown.append(str(timer_error.value))
+    with pytest.raises(CourseError) as lang_error:
+        i18n.set_language("xx")
+    shown.append(str(lang_error.value))
+    return shown
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_helper_messages_speak_the_language(lang, monkeypatch, capsys):
+    i18n.set_language("en")
+    english = _rendered_messages(monkeypatch)
+    i18n.set_language(lang)
+    localized = _rendered_messages(monkeypatch)
+    from helpers.notebook import setup_notebook
+
+    capsys.readouterr()
+    i18n.set_language("en")
+    setup_notebook(verbose=True)
+    english.append(capsys.readouterr().out)
+    i18n.set_language(lang)
+    setup_notebook(verbose=True)
+    localized.append(capsys.readouterr().out)
+    for before, after in zip(english, localized, strict=True):
+        assert "{" not in after and "}" not in after, f"placeholder left unfilled: {after}"
+        assert after != before, f"{lang}: still English: {after}"
+        assert not _leftover_english(after, before, lang), f"{lang}: English words left in {after!r}"
+
+
+def test_language_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SLM_LAB_LANG", "sl-SI")
+    i18n.set_language(None)
+    assert i18n.get_language() == "sl"
+    assert i18n._("CPU requested") != "CPU requested"
+    monkeypatch.setenv("SLM_LAB_LANG", "tlh")
+    assert i18n.get_language() == "en"
+
+
+def test_the_command_line_check_passes_here(capsys):
+    assert tool.main(["check"]) == 0, capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- glossaries
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_glossary_covers_the_core_terms(lang):
+    import csv
+
+    with (ROOT / "translations" / lang / "glossary.csv").open(encoding="utf-8") as handle:
+        rows = {row["english"]: row for row in csv.DictReader(handle)}
+    for term in ("token", "parameter", "quantization", "prompt", "context window", "fine-tuning", "endpoint", "model",
+                 "inference", "small language model"):
+        assert rows.get(term, {}).get("translation"), f"{lang} glossary lacks {term!r}"
+
+
+# --------------------------------------------------------------------------- choosing a language from course.py
+
+
+def test_course_lab_lang_option(monkeypatch):
+    import course
+
+    monkeypatch.delenv("SLM_LAB_LANG", raising=False)
+    assert course.lang_option(["--lang", "sl", "--no-browser"]) == ("sl", ["--no-browser"])
+    assert course.lang_option(["--lang=no"]) == ("nb", [])
+    assert course.lang_option([]) == ("en", [])
+    monkeypatch.setenv("SLM_LAB_LANG", "ro")
+    assert course.lang_option([]) == ("ro", [])
+    with pytest.raises(SystemExit):
+        course.lang_option(["--lang", "xx"])
+
+
+@pytest.mark.parametrize("lang", ["sv", "sl"])
+def test_lab_opens_the_localized_notebook_and_passes_the_language(lang):
+    import course
+
+    env, notebook = course.lab_language(lang)
+    assert env["SLM_LAB_LANG"] == lang
+    assert notebook == f"translations/{lang}/notebooks/00-start-here.ipynb"
+    assert (ROOT / notebook).is_file()
+    assert "JUPYTERLAB_SETTINGS_DIR" not in env or env["JUPYTERLAB_SETTINGS_DIR"] == __import__("os").environ.get(
+        "JUPYTERLAB_SETTINGS_DIR"
+    ), "no language pack for this language: JupyterLab's settings stay the learner's own"
