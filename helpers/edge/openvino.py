@@ -92,7 +92,12 @@ class OpenVinoChat(EdgeChat):
         folder = Path(folder or openvino_dir())
         if not (folder / "openvino_model.xml").is_file():
             raise CourseError(f"No OpenVINO model in {folder}: run `python course.py setup --edge`, then rerun.")
-        return cls(ov_genai.LLMPipeline(str(folder), device), folder, device)
+        from helpers.models import cache_dir
+
+        # CACHE_DIR keeps the compiled model, so the second load skips compilation.
+        compiled = cache_dir() / "openvino-compiled"
+        compiled.mkdir(parents=True, exist_ok=True)
+        return cls(ov_genai.LLMPipeline(str(folder), device, CACHE_DIR=str(compiled)), folder, device)
 
     def config(self, settings: Any = None) -> Any:
         """An ``openvino_genai.GenerationConfig`` from the course's GenerationSettings."""
