@@ -69,11 +69,12 @@ def prepare_olive(quiet: bool = False) -> Path:
 
 
 def onnx_quantization(folder: Path) -> dict[str, Any]:
-    """Read an ONNX model's int4 layout from its graph: block size and which tensors stay float.
+    """Read an ONNX model's int4 layout from its graph: block size and how the embedding table is stored.
 
-    Returns ``{"block_size": 32, "embedding_dtype": "float32", "embedding_mb": 28.3, "weights_mb": ...}``.
     The embedding table (vocabulary x hidden) is the largest single tensor of a small model, so whether
-    it is stored in fp32 or 4-bit explains most of the size difference between two int4 builds.
+    it is stored in fp32 or shares the 4-bit output projection (tied embeddings) explains most of the
+    size difference between two int4 builds. Returns e.g. ``{"block_size": 32, "embedding_dtype": "int4",
+    "embedding_mb": 17.7, "embedding_shared_with_lm_head": True, ...}``.
     """
     import onnx
 
@@ -81,28 +82,40 @@ def onnx_quantization(folder: Path) -> dict[str, Any]:
     model_file = next(iter(sorted(folder.glob("*.onnx"))), None)
     if model_file is None:
         raise CourseError(f"No .onnx file in {folder}: prepare it first.")
-    model = onnx.load(str(model_file), load_external_data=False)
-    dtype_names = {v: k for k, v in onnx.TensorProto.DataType.items()}
-    sizes = {}
-    for tensor in model.graph.initializer:
-        n = 1
+    graph = onnx.load(str(model_file), load_external_data=False).graph
+    bits = {onnx.TensorProto.FLOAT: 32, onnx.TensorProto.FLOAT16: 16, onnx.TensorProto.UINT8: 8,
+            onnx.TensorProto.INT8: 8, onnx.TensorProto.UINT4: 4, onnx.TensorProto.INT4: 4}
+    inits = {t.name: t for t in graph.initializer}
+    producers = {out: node for node in graph.node for out in node.output}
+
+    def megabytes(name: str) -> float:
+        tensor, n = inits[name], 1
         for d in tensor.dims:
             n *= d
-        bits = {onnx.TensorProto.FLOAT: 32, onnx.TensorProto.FLOAT16: 16, onnx.TensorProto.UINT8: 8,
-                onnx.TensorProto.INT8: 8, onnx.TensorProto.UINT4: 4, onnx.TensorProto.INT4: 4}.get(tensor.data_type, 32)
-        sizes[tensor.name] = (dtype_names.get(tensor.data_type, "?").lower(), n * bits / 8 / 1e6, list(tensor.dims))
+        return n * bits.get(tensor.data_type, 32) / 8 / 1e6
+
+    def source(name: str) -> str:  # follow Reshape/Cast back to the stored weight
+        while name not in inits and name in producers:
+            name = producers[name].input[0]
+        return name
+
+    lookups = ("Gather", "GatherBlockQuantized")
+    gather = next((n for n in graph.node if n.op_type in lookups and n.input[1] == "input_ids"), None)
+    lm_head_inputs = {i for n in graph.node if "lm_head" in n.name for i in n.input}
+    embedding = source(gather.input[0]) if gather else None
+    quantized = gather is not None and gather.op_type == "GatherBlockQuantized"
+    stored = [embedding, *([gather.input[2]] if quantized and len(gather.input) > 2 else [])] if embedding else []
     block_sizes = sorted({
-        a.i for node in model.graph.node if node.op_type in QUANTIZED_OPS
-        for a in node.attribute if a.name == "block_size"
+        a.i for node in graph.node if node.op_type in QUANTIZED_OPS for a in node.attribute if a.name == "block_size"
     })
-    embed = max(((k, v) for k, v in sizes.items() if "embed" in k.lower()), key=lambda kv: kv[1][1], default=None)
     return {
         "block_size": block_sizes[0] if len(block_sizes) == 1 else block_sizes,
-        "embedding": embed[0] if embed else None,
-        "embedding_dtype": embed[1][0] if embed else None,
-        "embedding_mb": round(embed[1][1], 1) if embed else 0.0,
-        "embedding_shape": embed[1][2] if embed else None,
-        "quantized_ops": sorted({n.op_type for n in model.graph.node if n.op_type in QUANTIZED_OPS}),
+        "embedding": embedding,
+        "embedding_dtype": "int4" if quantized else
+        (onnx.TensorProto.DataType.Name(inits[embedding].data_type).lower() if embedding in inits else None),
+        "embedding_mb": round(sum(megabytes(n) for n in stored if n in inits), 1),
+        "embedding_shared_with_lm_head": bool(embedding and embedding in lm_head_inputs),
+        "quantized_ops": sorted({n.op_type for n in graph.node if n.op_type in QUANTIZED_OPS}),
     }
 
 
