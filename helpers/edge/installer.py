@@ -145,8 +145,14 @@ class Installer:
     def name(self) -> str:
         return "uv" if self.uv else "pip"
 
-    def command(self, *args: str, compile_bytecode: bool = True) -> list[str]:
-        """The install command for ``args`` (requirement specifiers or ``-r file`` pairs)."""
+    def command(self, *args: str, compile_bytecode: bool | None = None) -> list[str]:
+        """The install command for ``args`` (requirement specifiers or ``-r file`` pairs).
+
+        uv leaves bytecode to the first import (faster installs); where ``PYTHONDONTWRITEBYTECODE`` is set
+        nothing would ever write it, so then (or when asked) it compiles at install time, as pip does.
+        """
+        if compile_bytecode is None:
+            compile_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
         if self.uv:
             extra = ["--compile-bytecode"] if compile_bytecode else []
             return [self.uv, "pip", "install", "--python", str(self.python), *uv_arguments(self.settings),
