@@ -28,11 +28,19 @@ from helpers.edge.buildenv import ensure_env
 from helpers.errors import CourseError
 from helpers.prompts import Message
 
-__all__ = ["MODEL_ID", "FoundryLocalChat"]
+__all__ = ["FoundryLocalChat", "model_id"]
 
-#: Foundry Local ids are ``<name>-<device>:<version>``.
-MODEL_ID = "smollm2-135m-int4-generic-cpu:1"
 WORKER = Path(__file__).with_name("foundry_worker.py")
+
+
+def model_id(folder: Path) -> str:
+    """A Foundry Local id (``<name>-<device>:<version>``) unique to ``folder``: registrations persist, by id."""
+    import hashlib
+    import re
+
+    folder = Path(folder).resolve()
+    name = re.sub(r"[^a-z0-9]+", "-", folder.name.lower()).strip("-") or "model"
+    return f"slmlab-{name}-{hashlib.sha256(str(folder).encode()).hexdigest()[:8]}-generic-cpu:1"
 
 
 class FoundryLocalChat(EdgeChat):
@@ -56,7 +64,7 @@ class FoundryLocalChat(EdgeChat):
         data = cache_dir() / "foundry-local"
         data.mkdir(parents=True, exist_ok=True)
         process = subprocess.Popen(
-            [str(python), str(WORKER), str(folder), MODEL_ID, str(data)],
+            [str(python), str(WORKER), str(folder), model_id(folder), str(data)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
         )
         ready, _, _ = select.select([process.stdout], [], [], timeout_s)
