@@ -5,6 +5,8 @@
     python course.py test    # set up (first time only), then run the whole test suite
     python course.py setup   # only set up: install pinned dependencies, prepare the default model
     python course.py bench   # set up, then print the local runtime benchmark
+    python course.py serve   # set up, then serve the model to a class (token-protected; see docs/instructors.md)
+    python course.py bench --class 1,2,4,8,16   # load-test the class server with N learners at once
 
 Set-up is idempotent: it creates `.venv/` unless a virtual or conda environment is already active,
 installs `requirements.txt` (skipped when nothing changed since the last install), and prepares the
@@ -26,8 +28,8 @@ VENV = ROOT / ".venv"
 INPUTS = ("requirements.txt", "requirements-model.txt", "pyproject.toml")
 #: Optional extras a command installs on top (each with its own stamp). The test suite exercises llama.cpp,
 #: so `test` installs llama-cpp-python; pip compiles it once (about 7 minutes on 2 cores) and caches the wheel.
-EXTRAS = {"test": ("requirements-llamacpp.txt",)}
-COMMANDS = ("lab", "test", "setup", "bench")
+EXTRAS = {"test": ("requirements-llamacpp.txt", "requirements-hub.txt")}
+COMMANDS = ("lab", "test", "setup", "bench", "serve")
 
 
 def say(message: str) -> None:
@@ -82,9 +84,30 @@ def install_extras(command: str) -> None:
         current, digest = is_current(stamp, (name,))
         if current:
             continue
-        say(f"installing {name} (compiles llama.cpp the first time: about 7 minutes on 2 cores)")
+        say(f"installing {name}" + (" (compiles llama.cpp the first time: about 7 minutes on 2 cores)"
+                                     if "llamacpp" in name else ""))
         run(*PIP, "-r", name)
         stamp.write_text(digest)
+    if command == "test":
+        install_hub_proxy()
+
+
+#: JupyterHub's proxy comes from npm, not PyPI; tests/test_classroom_hub.py finds it in .cache/npm or on PATH.
+HUB_PROXY = "configurable-http-proxy@5.3.0"
+
+
+def install_hub_proxy() -> None:
+    import shutil
+
+    folder = ROOT / ".cache" / "npm"
+    local = folder / "node_modules" / ".bin" / "configurable-http-proxy"
+    if shutil.which("configurable-http-proxy") or local.exists():
+        return
+    if not shutil.which("npm"):
+        say("npm is not installed: the JupyterHub test will be skipped (install Node.js and npm to run it)")
+        return
+    say(f"installing {HUB_PROXY} from npm into {folder} (JupyterHub's proxy, for the hub test)")
+    run("npm", "install", "--no-audit", "--no-fund", "--prefix", folder, HUB_PROXY)
 
 
 def setup() -> None:
@@ -113,7 +136,10 @@ def main() -> None:
     elif command == "test":
         run(sys.executable, "-m", "pytest", *sys.argv[2:])
     elif command == "bench":
-        run(sys.executable, "-m", "helpers.bench", *sys.argv[2:])
+        run(sys.executable, "-m", "helpers.classroom.loadtest" if any(a.startswith("--class") for a in sys.argv)
+            else "helpers.bench", *sys.argv[2:])
+    elif command == "serve":  # exec: Ctrl-C reaches the server itself, which stops its engine cleanly
+        os.execv(sys.executable, [sys.executable, "-m", "helpers.classroom.server", *sys.argv[2:]])
 
 
 if __name__ == "__main__":
