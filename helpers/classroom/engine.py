@@ -26,11 +26,21 @@ from pathlib import Path
 from helpers.errors import CourseError
 from helpers.local_server import LOCAL_MODEL_ID, LocalServer
 
-__all__ = ["ENGINES", "EngineProcess", "engine_process", "main"]
+__all__ = ["ENGINES", "EngineProcess", "default_threads", "engine_process", "main"]
 
 #: The engines ``serve`` can start, by name.
 ENGINES = ("llamacpp", "transformers")
 KEY_ENV = "SLM_LAB_ENGINE_KEY"
+
+
+def default_threads() -> int:
+    """Engine threads: half the logical cores (at least 1), i.e. one per physical core on most machines.
+
+    Measured on the course's 2-core build machine shared with other work (load average about 20): llama.cpp with
+    1 thread decoded about 8 tokens/s, with 2 threads under 0.5 (its threads wait for each other while the
+    other programs hold the cores). On a dedicated server, ``--threads`` can be raised to the physical cores.
+    """
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 class EngineProcess(LocalServer):
@@ -96,7 +106,7 @@ def engine_process(
             --continuous-batching`` on the course's Transformers folder).
         parallel: Requests decoded together (llama.cpp's slots).
         ctx_per_slot: Context tokens per slot (prompt plus answer).
-        threads: CPU threads; ``None`` uses every core.
+        threads: CPU threads; ``None`` is :func:`default_threads`.
         model_id: The model name learners send.
         log_dir: Where the engine's log goes (default: the course's log folder).
 
@@ -115,7 +125,7 @@ def engine_process(
         key = secrets.token_urlsafe(24)
         command = [sys.executable, "-m", "helpers.classroom.engine", "--gguf", str(default_gguf_path()),
                    "--alias", model_id, "--port", "{port}", "--parallel", str(parallel),
-                   "--ctx-per-slot", str(ctx_per_slot), "--threads", str(threads or os.cpu_count() or 2)]
+                   "--ctx-per-slot", str(ctx_per_slot), "--threads", str(threads or default_threads())]
         return EngineProcess("llama.cpp (xllamacpp)", command, model=model_id, key=key, log_dir=log_dir,
                              env={KEY_ENV: key, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
     if engine == "transformers":
@@ -126,7 +136,7 @@ def engine_process(
         cwd, served = _served_name_folder(Path(folder).resolve(), model_id)
         command = [sys.executable, "-m", "transformers.cli.transformers", "serve", "--host", "127.0.0.1",
                    "--port", "{port}", "--continuous-batching", "--log-level", "warning", served]
-        env = {"OMP_NUM_THREADS": str(threads or os.cpu_count() or 2)}
+        env = {"OMP_NUM_THREADS": str(threads or default_threads())}
         return EngineProcess("transformers serve", command, model=served, cwd=cwd, log_dir=log_dir, env=env)
     raise CourseError(f"Unknown engine {engine!r}: use one of {', '.join(ENGINES)}, or --upstream URL for one running.")
 
@@ -139,7 +149,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--ctx-per-slot", type=int, default=2048)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--threads", type=int, default=default_threads())
+    parser.add_argument("--poll", type=int, default=50, help="llama.cpp busy-wait level 0-100 (its default 50)")
     args = parser.parse_args(argv)
     import xllamacpp
 
@@ -153,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     params.cont_batching = True
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
+    params.cpuparams.poll = params.cpuparams_batch.poll = args.poll
     params.warmup = False
     key = os.environ.pop(KEY_ENV, "")
     if key:

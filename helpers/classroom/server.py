@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--queue", type=int, default=32, help="requests that may wait for a slot (default 32)")
     parser.add_argument("--queue-timeout", type=float, default=120.0, help="seconds in the queue before 429")
     parser.add_argument("--ctx-per-slot", type=int, default=2048, help="context tokens per slot (default 2048)")
-    parser.add_argument("--threads", type=int, help="engine CPU threads (default: all cores)")
+    parser.add_argument("--threads", type=int, help="engine CPU threads (default: half the cores)")
     parser.add_argument("--log-dir", type=Path, help="where the gateway and engine logs go (default .cache/logs)")
     parser.add_argument("--no-auth", action="store_true", help="no token (refused unless the address is loopback)")
     return parser
