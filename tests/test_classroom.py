@@ -27,7 +27,6 @@ from helpers.errors import CourseError
 from helpers.local_server import LOCAL_MODEL_ID, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-pytest.importorskip("xllamacpp", reason="xllamacpp is not installed: pip install -r requirements.txt")
 HELLO = {"model": LOCAL_MODEL_ID, "messages": [{"role": "user", "content": "What is the capital of Norway?"}],
          "max_tokens": 8, "temperature": 0}
 
