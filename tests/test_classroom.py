@@ -134,32 +134,45 @@ def test_streaming_passes_through_to_done(class_server):
     assert "oslo" in text.lower()
 
 
-def test_full_server_answers_429_with_retry_after_and_loses_nothing(class_server):
-    """Two slots, no queue: while two long streams hold the slots, a third request gets 429 + Retry-After."""
+def test_full_server_answers_429_with_retry_after_and_a_disconnect_frees_the_slot(class_server):
+    """Two slots, no queue: while two streams hold the slots, a third request gets 429 + Retry-After.
+
+    Then the two learners hang up mid-answer: the gateway must free both slots, and the next request succeeds.
+    """
     url, token, _, _ = class_server
+    root = url.removesuffix("/v1")
     long = {**HELLO, "stream": True, "max_tokens": 400, "messages": [{"role": "user", "content": "Tell a long story."}]}
-    started, results = threading.Barrier(3), []
+    holding, checked, first = threading.Barrier(3), threading.Event(), []
 
     def hold():
         with httpx.stream("POST", f"{url}/chat/completions", json=long, headers=auth(token), timeout=300) as resp:
-            lines = resp.iter_lines()
-            next(line for line in lines if line.startswith("data:"))  # the slot is taken: a token arrived
-            started.wait(timeout=120)
-            results.append((resp.status_code, [line for line in lines if line.startswith("data:")][-1]))
+            first.append((resp.status_code, next(line for line in resp.iter_lines() if line.startswith("data:"))))
+            holding.wait(timeout=120)  # both slots are taken: a token arrived on each
+            checked.wait(timeout=120)
+        # leaving the block closes the connection mid-answer
 
     holders = [threading.Thread(target=hold) for _ in range(2)]
     for thread in holders:
         thread.start()
-    started.wait(timeout=120)
-    busy = httpx.post(f"{url}/chat/completions", json=HELLO, headers=auth(token), timeout=30)
-    for thread in holders:
-        thread.join(timeout=300)
+    try:
+        holding.wait(timeout=120)
+        busy = httpx.post(f"{url}/chat/completions", json=HELLO, headers=auth(token), timeout=30)
+        during = httpx.get(f"{root}/health", timeout=10).json()
+    finally:
+        checked.set()
+        for thread in holders:
+            thread.join(timeout=120)
+    assert [status for status, _ in first] == [200, 200]
+    assert during["active"] == 2
     assert busy.status_code == 429
     assert int(busy.headers["retry-after"]) >= 1
     assert busy.json()["error"]["type"] == "rate_limit_error"
-    assert results == [(200, "data: [DONE]")] * 2, "the two streams that held the slots completed"
-    health = httpx.get(f"{url.removesuffix('/v1')}/health", timeout=10).json()
-    assert health["active"] == 0 and health["rejected"] >= 1
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{root}/health", timeout=10).json()["active"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    health = httpx.get(f"{root}/health", timeout=10).json()
+    assert health["active"] == 0 and health["rejected"] >= 1, health
+    assert httpx.post(f"{url}/chat/completions", json=HELLO, headers=auth(token), timeout=120).status_code == 200
 
 
 def test_small_load_test_loses_nothing(class_server):

@@ -55,6 +55,7 @@ class LevelResult:
     learners: int
     wall_s: float
     requests: list[RequestResult] = field(default_factory=list)
+    server_rss_mb: float | None = None  # the class server and its engine, when this run started them
 
     @property
     def ok(self) -> int:
@@ -88,7 +89,8 @@ class LevelResult:
         return {"learners": self.learners, "requests": len(self.requests), "ok": self.ok, "failed": self.failed,
                 "lost": self.lost, "429_answers": self.answers_429, "tokens": self.tokens,
                 "wall_s": round(self.wall_s, 2), "aggregate_tok_s": round(self.aggregate_tok_s, 1),
-                "ttft_p50_s": _round(self.ttft(50)), "ttft_p95_s": _round(self.ttft(95))}
+                "ttft_p50_s": _round(self.ttft(50)), "ttft_p95_s": _round(self.ttft(95)),
+                "server_rss_mb": self.server_rss_mb}
 
 
 def _round(value: float | None) -> float | None:
@@ -194,21 +196,37 @@ async def run_level(url: str, key: str | None, model: str, learners: int, rounds
 
 
 def run_levels(url: str, key: str | None, model: str, levels: list[int], rounds: int = 2, max_tokens: int = 64,
-               timeout_s: float = 300.0, progress: bool = True) -> list[LevelResult]:
-    """Run every class size in turn (a tqdm bar per level) and return the results."""
+               timeout_s: float = 300.0, progress: bool = True, server_pid: int | None = None) -> list[LevelResult]:
+    """Run every class size in turn (a tqdm bar per level) and return the results.
+
+    ``server_pid``: the class server's process, to record its memory (with its engine) after each level.
+    """
     from tqdm.auto import tqdm
 
     results = []
     for n in tqdm(levels, desc="class sizes", disable=not progress):
         results.append(asyncio.run(run_level(url, key, model, n, rounds, max_tokens, timeout_s)))
+        if server_pid is not None:
+            results[-1].server_rss_mb = round(_tree_rss(server_pid) / 1e6, 1)
     return results
+
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+    except psutil.Error:
+        return 0
 
 
 def table(results: list[LevelResult]) -> str:
     """The results as a fixed-width text table (one row per class size)."""
     base = results[0].aggregate_tok_s if results and results[0].aggregate_tok_s else None
     head = (f"{'learners':>8} {'requests':>8} {'ok':>4} {'failed':>6} {'lost':>4} {'429s':>5} {'tokens':>7} "
-            f"{'agg tok/s':>9} {'x one':>6} {'TTFT p50':>9} {'TTFT p95':>9} {'wall s':>7}")
+            f"{'agg tok/s':>9} {'x one':>6} {'TTFT p50':>9} {'TTFT p95':>9} {'wall s':>7}"
+            + (f" {'server MB':>8}" if results and results[0].server_rss_mb else ""))
     rows = [head]
     for r in results:
         p50, p95 = (f"{v:.2f} s" if v is not None else "-" for v in (r.ttft(50), r.ttft(95)))
@@ -216,7 +234,7 @@ def table(results: list[LevelResult]) -> str:
         rows.append(f"{r.learners:8d} {len(r.requests):8d} {r.ok:4d} {r.failed:6d} {r.lost:4d} {r.answers_429:5d} "
                     f"{r.tokens:7d} {r.aggregate_tok_s:9.1f} {speedup:>6} "
                     f"{p50:>9} {p95:>9} "
-                    f"{r.wall_s:7.1f}")
+                    f"{r.wall_s:7.1f}" + (f" {r.server_rss_mb:8.0f}" if r.server_rss_mb else ""))
     return "\n".join(rows)
 
 
@@ -334,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Load test against {where}: classes of {levels}, {args.rounds} requests each, {args.max_tokens} "
               f"tokens; {os.cpu_count()} cores, load average {load[0]:.1f} before", flush=True)
         results = run_levels(url, key, args.model or LOCAL_MODEL_ID, levels, args.rounds, args.max_tokens,
-                             args.timeout)
+                             args.timeout, server_pid=process.pid if process else None)
     except CourseError as err:
         sys.exit(f"CourseError: {err}")
     finally:
