@@ -46,8 +46,8 @@ class HubClient:
     def new_token(self, user: str, note: str = "slm-lab class check") -> str:
         return self.call("POST", f"/users/{user}/tokens", {"note": note, "expires_in": 3600})["token"]
 
-    def start_server(self, user: str, timeout_s: float = 180.0) -> str:
-        """Start ``user``'s server and wait until it is ready; return its URL through the hub's proxy."""
+    def start_server(self, user: str, wait: bool = True, timeout_s: float = 240.0) -> str | None:
+        """Ask the hub to start ``user``'s server; with ``wait``, return its URL (through the proxy) once ready."""
         import httpx
 
         try:
@@ -55,6 +55,10 @@ class HubClient:
         except httpx.HTTPStatusError as exc:
             if exc.response.status_code != 400:  # 400: already running
                 raise
+        return self.wait_ready(user, timeout_s) if wait else None
+
+    def wait_ready(self, user: str, timeout_s: float = 240.0) -> str:
+        """Wait until ``user``'s server is ready; return its URL through the hub's proxy."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             model = self.call("GET", f"/users/{user}")
