@@ -146,7 +146,8 @@ def test_full_server_answers_429_with_retry_after_and_a_disconnect_frees_the_slo
 
     def hold():
         with httpx.stream("POST", f"{url}/chat/completions", json=long, headers=auth(token), timeout=300) as resp:
-            first.append((resp.status_code, next(line for line in resp.iter_lines() if line.startswith("data:"))))
+            lines = resp.iter_lines()  # keep it: a closed line iterator closes the response (a hang-up)
+            first.append((resp.status_code, next(line for line in lines if line.startswith("data:"))))
             holding.wait(timeout=120)  # both slots are taken: a token arrived on each
             checked.wait(timeout=120)
         # leaving the block closes the connection mid-answer
