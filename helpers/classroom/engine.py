@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     params.n_parallel = args.parallel
     params.n_ctx = args.parallel * args.ctx_per_slot
     params.cont_batching = True
+    params.n_threads_http = args.parallel + 4  # one HTTP thread per slot, and a few for health checks and queueing
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
     params.cpuparams.poll = params.cpuparams_batch.poll = args.poll
