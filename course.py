@@ -7,6 +7,8 @@
     python course.py setup   # only set up: install pinned dependencies, prepare the default model
     python course.py setup --edge   # also the edge runtimes of notebook 12 (OpenVINO, Olive, Foundry Local)
     python course.py bench   # set up, then print the local runtime benchmark
+    python course.py serve   # set up, then serve the model to a class (token-protected; see docs/instructors.md)
+    python course.py bench --class 1,2,4,8,16   # load-test the class server with N learners at once
 
 Set-up is idempotent: it creates `.venv/` unless a virtual or conda environment is already active,
 installs `requirements.txt` (skipped when nothing changed since the last install), and prepares the
@@ -33,10 +35,10 @@ VENV = ROOT / ".venv"
 INPUTS = ("requirements.txt", "requirements-model.txt", "pyproject.toml")
 #: Optional extras a command installs on top (each with its own stamp). The test suite exercises llama.cpp,
 #: so `test` installs llama-cpp-python; pip compiles it once (about 7 minutes on 2 cores) and caches the wheel.
-EXTRAS = {"test": ("requirements-llamacpp.txt",)}
+EXTRAS = {"test": ("requirements-llamacpp.txt", "requirements-hub.txt")}
 #: Commands that also prepare the edge runtimes of notebook 12 (so does `setup --edge`).
 EDGE_COMMANDS = ("test",)
-COMMANDS = ("lab", "test", "setup", "bench")
+COMMANDS = ("lab", "test", "setup", "bench", "serve")
 
 
 def say(message: str) -> None:
@@ -118,6 +120,24 @@ def install_extras(names: tuple[str, ...]) -> None:
         note = " (compiles llama.cpp the first time: about 7 minutes on 2 cores)" if "llamacpp" in name else ""
         phase(f"installing {name}{note}", tool.command("-r", name), env=tool.env())
         stamp.write_text(digest)
+
+
+#: JupyterHub's proxy comes from npm, not PyPI; tests/test_classroom_hub.py finds it in .cache/npm or on PATH.
+HUB_PROXY = "configurable-http-proxy@5.3.0"
+
+
+def install_hub_proxy() -> None:
+    import shutil
+
+    folder = ROOT / ".cache" / "npm"
+    local = folder / "node_modules" / ".bin" / "configurable-http-proxy"
+    if shutil.which("configurable-http-proxy") or local.exists():
+        return
+    if not shutil.which("npm"):
+        say("npm is not installed: the JupyterHub test will be skipped (install Node.js and npm to run it)")
+        return
+    say(f"installing {HUB_PROXY} from npm into {folder} (JupyterHub's proxy, for the hub test)")
+    run("npm", "install", "--no-audit", "--no-fund", "--prefix", folder, HUB_PROXY)
 
 
 def setup_edge() -> None:
@@ -297,6 +317,8 @@ def main() -> None:
     lang, rest = lang_option(sys.argv[2:]) if command == "lab" else ("en", sys.argv[2:])
     setup()
     install_extras(EXTRAS.get(command, ()))
+    if command == "test":
+        install_hub_proxy()
     if command in EDGE_COMMANDS or (command == "setup" and "--edge" in sys.argv[2:]):
         setup_edge()
     if command == "lab":
@@ -305,7 +327,10 @@ def main() -> None:
     elif command == "test":
         run(sys.executable, "-m", "pytest", *sys.argv[2:])
     elif command == "bench":
-        run(sys.executable, "-m", "helpers.bench", *sys.argv[2:])
+        run(sys.executable, "-m", "helpers.classroom.loadtest" if any(a.startswith("--class") for a in sys.argv)
+            else "helpers.bench", *sys.argv[2:])
+    elif command == "serve":  # exec: Ctrl-C reaches the server itself, which stops its engine cleanly
+        os.execv(sys.executable, [sys.executable, "-m", "helpers.classroom.server", *sys.argv[2:]])
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def prepare_olive(quiet: bool = False) -> Path:
     if is_complete(out):
         return out
     python = ensure_env("olive", quiet=quiet)
-    hf = prepare_default_model(onnx=(), quiet=quiet)["hf"]
+    hf = prepare_default_model(onnx=(), verbose=not quiet)["hf"]
     cli = shutil.which("olive", path=str(python.parent)) or str(python.parent / "olive")
 
     def build(tmp: Path) -> None:

@@ -49,7 +49,7 @@ def prepare_openvino(quiet: bool = False) -> Path:
     if is_complete(out):
         return out
     python = ensure_env("optimum-intel", quiet=quiet)
-    hf = prepare_default_model(onnx=(), quiet=quiet)["hf"]
+    hf = prepare_default_model(onnx=(), verbose=not quiet)["hf"]
     cli = shutil.which("optimum-cli", path=str(python.parent)) or str(python.parent / "optimum-cli")
 
     def build(tmp: Path) -> None:

@@ -1,0 +1,382 @@
+"""``python course.py bench --class 1,2,4,8,16``: N learners send the course's prompts to the class server at once.
+
+Each simulated learner streams ``--rounds`` chat requests, one after the other, from ``data/bench_prompts.json``
+(the benchmark's own prompts, each learner starting at a different one); all learners of a level start together.
+A 429 is answered as the course's client does: wait ``Retry-After``, then try again (up to 5 times).
+
+Reported per level: aggregate decode tokens/s (all tokens received / wall time of the level), time to first token
+p50 and p95, 429 answers, failed requests (an error status after the retries, or a broken stream) and lost ones
+(no answer within the timeout). Figures go to a table on the terminal, a JSON file and a PNG plot.
+
+Without ``--url`` it starts its own class server (``helpers.classroom.server``) on a free port with a fresh token,
+and stops it afterwards; with ``--url`` it measures a running one (key from ``SLM_LAB_LOCAL_API_KEY``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers.classroom import KEY_VAR, TOKEN_VAR
+from helpers.env import REPO_ROOT
+from helpers.errors import CourseError
+
+__all__ = ["LevelResult", "RequestResult", "main", "percentile", "run_level", "run_levels", "start_class_server"]
+
+PROMPTS = REPO_ROOT / "data" / "bench_prompts.json"
+MAX_429_RETRIES = 5
+
+
+@dataclass
+class RequestResult:
+    """One learner request: its final status, when its first token came, how many tokens arrived."""
+
+    status: int = 0  # 0: no answer (lost)
+    ttft_s: float | None = None
+    tokens: int = 0
+    total_s: float = 0.0
+    retries_429: int = 0
+    complete: bool = False  # the stream ended with finish_reason and [DONE]
+    error: str = ""
+
+
+@dataclass
+class LevelResult:
+    """All requests of one class size."""
+
+    learners: int
+    wall_s: float
+    requests: list[RequestResult] = field(default_factory=list)
+    server_rss_mb: float | None = None  # the class server and its engine, when this run started them
+
+    @property
+    def ok(self) -> int:
+        return sum(r.status == 200 and r.complete for r in self.requests)
+
+    @property
+    def lost(self) -> int:
+        return sum(r.status == 0 for r in self.requests)
+
+    @property
+    def failed(self) -> int:
+        return len(self.requests) - self.ok - self.lost
+
+    @property
+    def answers_429(self) -> int:
+        return sum(r.retries_429 + (r.status == 429) for r in self.requests)
+
+    @property
+    def tokens(self) -> int:
+        return sum(r.tokens for r in self.requests)
+
+    @property
+    def aggregate_tok_s(self) -> float:
+        return self.tokens / self.wall_s if self.wall_s else 0.0
+
+    def ttft(self, q: float) -> float | None:
+        values = [r.ttft_s for r in self.requests if r.ttft_s is not None]
+        return percentile(values, q) if values else None
+
+    def summary(self) -> dict[str, Any]:
+        return {"learners": self.learners, "requests": len(self.requests), "ok": self.ok, "failed": self.failed,
+                "lost": self.lost, "429_answers": self.answers_429, "tokens": self.tokens,
+                "wall_s": round(self.wall_s, 2), "aggregate_tok_s": round(self.aggregate_tok_s, 1),
+                "ttft_p50_s": _round(self.ttft(50)), "ttft_p95_s": _round(self.ttft(95)),
+                "server_rss_mb": self.server_rss_mb}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) with linear interpolation, like ``numpy.percentile``.
+
+    Example:
+        >>> percentile([1.0, 2.0, 3.0, 4.0], 50), percentile([1.0, 2.0, 3.0, 4.0], 95)
+        (2.5, 3.85)
+
+    """
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (rank - low), 10)
+
+
+def load_prompts() -> list[list[dict[str, str]]]:
+    """The benchmark's conversations (system + user) from ``data/bench_prompts.json``."""
+    data = json.loads(PROMPTS.read_text(encoding="utf-8"))
+    return [[{"role": "system", "content": data["system"]}, {"role": "user", "content": p["user"]}]
+            for p in data["prompts"]]
+
+
+async def _one_request(client: Any, url: str, key: str | None, model: str, messages: list[dict[str, str]],
+                       max_tokens: int, timeout_s: float) -> RequestResult:
+    import httpx
+
+    result = RequestResult()
+    body = {"model": model, "messages": messages, "max_tokens": max_tokens, "temperature": 0, "stream": True,
+            "stream_options": {"include_usage": True}}
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    started = time.perf_counter()
+    for attempt in range(MAX_429_RETRIES + 1):
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout_s), client.stream("POST", f"{url}/chat/completions", json=body,
+                                                                 headers=headers) as response:
+                result.status = response.status_code
+                if response.status_code == 429 and attempt < MAX_429_RETRIES:
+                    result.retries_429 += 1
+                    await response.aread()
+                    await asyncio.sleep(float(response.headers.get("retry-after") or 1))
+                    continue
+                if response.status_code != 200:
+                    result.error = (await response.aread()).decode("utf-8", "replace")[:200]
+                    break
+                finished = done = False
+                usage_tokens = None
+                async for line in response.aiter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    payload = line[5:].strip()
+                    if payload == "[DONE]":
+                        done = True
+                        break
+                    chunk = json.loads(payload)
+                    if chunk.get("usage"):
+                        usage_tokens = chunk["usage"].get("completion_tokens")
+                    for choice in chunk.get("choices") or []:
+                        if (choice.get("delta") or {}).get("content"):
+                            if result.ttft_s is None:
+                                result.ttft_s = time.perf_counter() - started
+                            result.tokens += 1
+                        finished = finished or bool(choice.get("finish_reason"))
+                if usage_tokens is not None:
+                    result.tokens = usage_tokens
+                result.complete = finished and done
+                if not result.complete:
+                    result.error = "stream ended early"
+        except TimeoutError:
+            result.status, result.error = 0, f"no complete answer within {timeout_s:.0f} s"
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            result.status = result.status or 0
+            result.error = f"{type(exc).__name__}: {exc}"[:200]
+        break
+    result.total_s = time.perf_counter() - started
+    return result
+
+
+async def run_level(url: str, key: str | None, model: str, learners: int, rounds: int = 2, max_tokens: int = 64,
+                    timeout_s: float = 300.0) -> LevelResult:
+    """Run one class size: ``learners`` concurrent learners, ``rounds`` requests each."""
+    import httpx
+
+    prompts = load_prompts()
+    limits = httpx.Limits(max_connections=learners + 4)
+
+    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=10.0), limits=limits) as client:
+
+        async def learner(index: int) -> list[RequestResult]:
+            return [await _one_request(client, url, key, model, prompts[(index + r) % len(prompts)], max_tokens,
+                                       timeout_s) for r in range(rounds)]
+
+        started = time.perf_counter()
+        per_learner = await asyncio.gather(*(learner(i) for i in range(learners)))
+        wall = time.perf_counter() - started
+    return LevelResult(learners, wall, [r for results in per_learner for r in results])
+
+
+def run_levels(url: str, key: str | None, model: str, levels: list[int], rounds: int = 2, max_tokens: int = 64,
+               timeout_s: float = 300.0, progress: bool = True, server_pid: int | None = None) -> list[LevelResult]:
+    """Run every class size in turn (a tqdm bar per level) and return the results.
+
+    ``server_pid``: the class server's process, to record its memory (with its engine) after each level.
+    """
+    from tqdm.auto import tqdm
+
+    results = []
+    for n in tqdm(levels, desc="class sizes", disable=not progress):
+        results.append(asyncio.run(run_level(url, key, model, n, rounds, max_tokens, timeout_s)))
+        if server_pid is not None:
+            results[-1].server_rss_mb = round(_tree_rss(server_pid) / 1e6, 1)
+    return results
+
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+    except psutil.Error:
+        return 0
+
+
+def table(results: list[LevelResult]) -> str:
+    """The results as a fixed-width text table (one row per class size)."""
+    base = results[0].aggregate_tok_s if results and results[0].aggregate_tok_s else None
+    head = (f"{'learners':>8} {'requests':>8} {'ok':>4} {'failed':>6} {'lost':>4} {'429s':>5} {'tokens':>7} "
+            f"{'agg tok/s':>9} {'x one':>6} {'TTFT p50':>9} {'TTFT p95':>9} {'wall s':>7}"
+            + (f" {'server MB':>8}" if results and results[0].server_rss_mb else ""))
+    rows = [head]
+    for r in results:
+        p50, p95 = (f"{v:.2f} s" if v is not None else "-" for v in (r.ttft(50), r.ttft(95)))
+        speedup = f"{r.aggregate_tok_s / base:.1f}x" if base else "-"
+        rows.append(f"{r.learners:8d} {len(r.requests):8d} {r.ok:4d} {r.failed:6d} {r.lost:4d} {r.answers_429:5d} "
+                    f"{r.tokens:7d} {r.aggregate_tok_s:9.1f} {speedup:>6} "
+                    f"{p50:>9} {p95:>9} "
+                    f"{r.wall_s:7.1f}" + (f" {r.server_rss_mb:8.0f}" if r.server_rss_mb else ""))
+    return "\n".join(rows)
+
+
+def plot(results: list[LevelResult], path: Path, title: str) -> Path:
+    """Aggregate tokens/s and TTFT p50/p95 against class size, side by side, saved as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r.learners for r in results]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    left.plot(sizes, [r.aggregate_tok_s for r in results], "o-", label="aggregate (all learners)")
+    left.plot(sizes, [r.aggregate_tok_s / r.learners for r in results], "s--", label="per learner")
+    left.set_xlabel("learners at once")
+    left.set_ylabel("decode tokens/s")
+    left.set_xscale("log", base=2)
+    left.set_xticks(sizes, [str(s) for s in sizes])
+    left.legend(fontsize=8)
+    left.set_title("Throughput")
+    for q, style in ((50, "o-"), (95, "s--")):
+        right.plot(sizes, [r.ttft(q) or 0 for r in results], style, label=f"p{q}")
+    right.set_xscale("log", base=2)
+    right.set_xticks(sizes, [str(s) for s in sizes])
+    right.set_xlabel("learners at once")
+    right.set_ylabel("seconds")
+    right.set_title("Time to first token")
+    right.legend(fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def start_class_server(
+    extra_args: list[str], log_dir: Path, timeout_s: float = 240.0
+) -> tuple[subprocess.Popen, str, str]:
+    """Start ``helpers.classroom.server`` on a free port with a fresh token; return (process, base URL, token).
+
+    Raises:
+        CourseError: It exited or did not answer ``/health`` within ``timeout_s``.
+
+    """
+    import secrets
+    import urllib.request
+
+    from helpers.local_server import free_port
+
+    port, token = free_port(), secrets.token_urlsafe(24)
+    env = {**os.environ, TOKEN_VAR: token, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "helpers.classroom.server", "--port", str(port), "--log-dir", str(log_dir),
+               *extra_args]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise CourseError(f"The class server exited (code {process.returncode}) before answering; "
+                              f"see the logs in {log_dir}.")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return process, f"http://127.0.0.1:{port}/v1", token
+        except OSError:
+            time.sleep(0.5)
+    stop_class_server(process)
+    raise CourseError(f"The class server did not answer within {timeout_s:.0f} s; see the logs in {log_dir}.")
+
+
+def stop_class_server(process: subprocess.Popen, timeout_s: float = 30.0) -> int:
+    """Ctrl-C (SIGINT) the server, as an instructor would; SIGKILL its group if it does not stop in time."""
+    import signal
+
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            return process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    return process.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="course.py bench --class", description=__doc__.splitlines()[0])
+    parser.add_argument("--class", dest="levels", default="1,2,4,8,16", help="class sizes, e.g. 1,2,4,8,16")
+    parser.add_argument("--url", help="a running class server's /v1 URL (default: start one here)")
+    parser.add_argument("--model", default=None, help="model name to send (default: the course model)")
+    parser.add_argument("--rounds", type=int, default=2, help="requests per learner (default 2)")
+    parser.add_argument("--max-tokens", type=int, default=64, help="tokens per answer (default 64)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a request counts as lost")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the JSON and PNG (default .cache/bench)")
+    parser.add_argument("--server-args", default="", help="extra arguments for the server it starts, quoted")
+    args = parser.parse_args(argv)
+    from helpers.local_server import LOCAL_MODEL_ID
+    from helpers.models import cache_dir
+
+    try:
+        levels = [int(n) for n in args.levels.split(",") if n.strip()]
+        assert levels and all(n > 0 for n in levels)
+    except (ValueError, AssertionError):
+        sys.exit("CourseError: --class takes class sizes separated by commas, e.g. --class 1,2,4,8,16.")
+    out = args.out or cache_dir() / "bench"
+    process = None
+    try:
+        if args.url:
+            url, key = args.url.rstrip("/"), os.environ.get(KEY_VAR)
+            where = args.url
+        else:
+            print("Starting a class server for the load test (about 15 s)...", flush=True)
+            process, url, key = start_class_server(args.server_args.split(), out / "logs")
+            where = f"a class server started here ({args.server_args or 'defaults'})"
+        load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+        print(f"Load test against {where}: classes of {levels}, {args.rounds} requests each, {args.max_tokens} "
+              f"tokens; {os.cpu_count()} cores, load average {load[0]:.1f} before", flush=True)
+        results = run_levels(url, key, args.model or LOCAL_MODEL_ID, levels, args.rounds, args.max_tokens,
+                             args.timeout, server_pid=process.pid if process else None)
+    except CourseError as err:
+        sys.exit(f"CourseError: {err}")
+    finally:
+        if process is not None:
+            stop_class_server(process)
+    load_after = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+    print(table(results))
+    print(f"load average after: {load_after[0]:.1f} (1 min), {load_after[1]:.1f} (5 min)")
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    report = {"where": where, "levels": [r.summary() for r in results], "cores": os.cpu_count(),
+              "load_before": load[:3], "load_after": load_after[:3], "rounds": args.rounds,
+              "max_tokens": args.max_tokens,
+              "errors": sorted({r.error for level in results for r in level.requests if r.error})[:10],
+              "requests": {str(r.learners): [asdict(q) for q in r.requests] for r in results}}
+    json_path = out / f"class-{stamp}.json"
+    json_path.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    png = plot(results, out / f"class-{stamp}.png",
+               f"Class server load test: {os.cpu_count()} cores, load average {load[0]:.1f} before")
+    print(f"Saved {json_path} and {png}")
+    if any(r.failed or r.lost for r in results):
+        print("Some requests failed or were lost: see 'errors' in the JSON.")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""helpers.classroom: the class server's gateway over a real llama.cpp engine, through real HTTP.
+
+One class server (2 slots, no queue, a token set as an instructor would) serves most tests; two more start for
+the Ctrl-C and generated-token checks. No timing asserts: the load test here checks correctness at a small N.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from helpers.classroom import KEY_VAR, TOKEN_VAR
+from helpers.classroom.loadtest import run_levels, start_class_server, stop_class_server
+from helpers.classroom.server import check_bind
+from helpers.classroom.token import ClassToken, RedactFilter
+from helpers.errors import CourseError
+from helpers.local_server import LOCAL_MODEL_ID, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+HELLO = {"model": LOCAL_MODEL_ID, "messages": [{"role": "user", "content": "What is the capital of Norway?"}],
+         "max_tokens": 8, "temperature": 0}
+
+
+@pytest.fixture(scope="module")
+def class_server(tmp_path_factory):
+    """A class server with 2 slots and no queue; yields (base URL, token, log folder, process)."""
+    logs = tmp_path_factory.mktemp("classroom-logs")
+    process, url, token = start_class_server(["--parallel", "2", "--queue", "0"], logs)
+    try:
+        yield url, token, logs, process
+    finally:
+        stop_class_server(process)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --------------------------------------------------------------------------- token and bind rules (no server)
+
+
+def test_token_checks_bearer_header_and_hides_itself():
+    token = ClassToken("class-token-for-a-test-123")
+    assert token.matches("Bearer class-token-for-a-test-123")
+    assert token.matches("bearer class-token-for-a-test-123")
+    assert not token.matches("Bearer class-token-for-a-test-12")
+    assert not token.matches("Basic class-token-for-a-test-123")
+    assert not token.matches("class-token-for-a-test-123")
+    assert not token.matches(None)
+    assert "class-token" not in repr(token) and "class-token" not in f"{token}"
+    generated = ClassToken()
+    assert generated.generated and len(generated.reveal()) >= 32 and generated.reveal() != ClassToken().reveal()
+
+
+def test_weak_token_is_refused_in_one_sentence():
+    with pytest.raises(CourseError, match="at least 16 characters"):
+        ClassToken("short")
+
+
+def test_redact_filter_scrubs_a_secret_from_log_records():
+    import logging
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "got %s here", ("SECRET-VALUE-1234567",), None)
+    assert RedactFilter("SECRET-VALUE-1234567").filter(record)
+    assert record.getMessage() == "got *** here"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.5", "::", "classroom.example.org"])
+def test_no_auth_on_a_reachable_address_is_refused(host):
+    with pytest.raises(CourseError, match=f"Refusing to serve on {host} without a token"):
+        check_bind(host, no_auth=True)
+    check_bind(host, no_auth=False)  # with a token, any address is allowed
+    check_bind("127.0.0.1", no_auth=True)
+
+
+def test_serve_command_refuses_non_local_no_auth_before_starting_anything():
+    result = subprocess.run([sys.executable, "-m", "helpers.classroom.server", "--host", "0.0.0.0", "--no-auth"],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("CourseError: Refusing to serve on 0.0.0.0 without a token")
+    assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- the running gateway
+
+
+def test_requests_without_or_with_a_wrong_token_get_401(class_server):
+    url, token, _, _ = class_server
+    for headers in ({}, auth("wrong-token-wrong-token"), {"Authorization": token}):
+        response = httpx.post(f"{url}/chat/completions", json=HELLO, headers=headers, timeout=30)
+        assert response.status_code == 401, headers
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert KEY_VAR in response.json()["error"]["message"]
+    assert httpx.get(f"{url}/models", timeout=30).status_code == 401
+
+
+def test_models_and_chat_work_with_the_token(class_server):
+    url, token, _, _ = class_server
+    models = httpx.get(f"{url}/models", headers=auth(token), timeout=30).json()
+    assert [m["id"] for m in models["data"]] == [LOCAL_MODEL_ID]
+    response = httpx.post(f"{url}/chat/completions", json=HELLO, headers=auth(token), timeout=120)
+    assert response.status_code == 200, response.text
+    assert "oslo" in response.json()["choices"][0]["message"]["content"].lower()
+
+
+def test_unknown_model_is_404_like_a_cloud_catalog(class_server):
+    url, token, _, _ = class_server
+    response = httpx.post(f"{url}/chat/completions", json={**HELLO, "model": "no-such/model"}, headers=auth(token),
+                          timeout=30)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "model_not_found"
+
+
+def test_streaming_passes_through_to_done(class_server):
+    url, token, _, _ = class_server
+    with httpx.stream("POST", f"{url}/chat/completions", json={**HELLO, "stream": True}, headers=auth(token),
+                      timeout=120) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = [line for line in response.iter_lines() if line.startswith("data:")]
+    assert lines[-1] == "data: [DONE]"
+    text = "".join((json.loads(line[5:])["choices"] or [{}])[0].get("delta", {}).get("content") or ""
+                   for line in lines[:-1])
+    assert "oslo" in text.lower()
+
+
+def test_full_server_answers_429_with_retry_after_and_a_disconnect_frees_the_slot(class_server):
+    """Two slots, no queue: while two streams hold the slots, a third request gets 429 + Retry-After.
+
+    Then the two learners hang up mid-answer: the gateway must free both slots, and the next request succeeds.
+    """
+    url, token, _, _ = class_server
+    root = url.removesuffix("/v1")
+    long = {**HELLO, "stream": True, "max_tokens": 400, "messages": [{"role": "user", "content": "Tell a long story."}]}
+    holding, checked, first = threading.Barrier(3), threading.Event(), []
+
+    def hold():
+        with httpx.stream("POST", f"{url}/chat/completions", json=long, headers=auth(token), timeout=300) as resp:
+            lines = resp.iter_lines()  # keep it: a closed line iterator closes the response (a hang-up)
+            first.append((resp.status_code, next(line for line in lines if line.startswith("data:"))))
+            holding.wait(timeout=120)  # both slots are taken: a token arrived on each
+            checked.wait(timeout=120)
+        # leaving the block closes the connection mid-answer
+
+    holders = [threading.Thread(target=hold) for _ in range(2)]
+    for thread in holders:
+        thread.start()
+    try:
+        holding.wait(timeout=120)
+        busy = httpx.post(f"{url}/chat/completions", json=HELLO, headers=auth(token), timeout=30)
+        during = httpx.get(f"{root}/health", timeout=10).json()
+    finally:
+        checked.set()
+        for thread in holders:
+            thread.join(timeout=120)
+    assert [status for status, _ in first] == [200, 200]
+    assert during["active"] == 2
+    assert busy.status_code == 429
+    assert int(busy.headers["retry-after"]) >= 1
+    assert busy.json()["error"]["type"] == "rate_limit_error"
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{root}/health", timeout=10).json()["active"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    health = httpx.get(f"{root}/health", timeout=10).json()
+    assert health["active"] == 0 and health["rejected"] >= 1, health
+    assert httpx.post(f"{url}/chat/completions", json=HELLO, headers=auth(token), timeout=120).status_code == 200
+
+
+def test_small_load_test_loses_nothing(class_server):
+    url, token, _, _ = class_server
+    results = run_levels(url, token, LOCAL_MODEL_ID, [1, 2], rounds=1, max_tokens=12, progress=False)
+    for level in results:
+        assert level.ok == len(level.requests) == level.learners, [r.error for r in level.requests]
+        assert level.lost == level.failed == 0
+        assert level.tokens > 0 and level.ttft(50) is not None
+
+
+def test_notebook_06_runs_through_the_gateway_with_two_variables(class_server, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    url, token, _, _ = class_server
+    for name in ("SLM_LAB_PROVIDER", "AZURE_OPENAI_API_KEY", "NVIDIA_API_KEY", "GITHUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLM_LAB_LOCAL_BASE_URL", url)
+    monkeypatch.setenv(KEY_VAR, token)
+    nb = nbformat.read(ROOT / "notebooks" / "06-cloud-endpoints.ipynb", as_version=4)
+    NotebookClient(nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}
+                   ).execute()
+    outputs = json.dumps([cell.get("outputs", []) for cell in nb.cells])
+    assert f"base URL : {url}" in outputs, "the notebook used the class server"
+    assert token not in outputs, "the class token appears in a notebook output"
+
+
+def test_token_never_in_the_logs(class_server):
+    url, token, logs, _ = class_server
+    assert httpx.get(f"{url}/models", headers=auth(token), timeout=30).status_code == 200
+    assert httpx.get(f"{url}/models", headers=auth(token[:-1]), timeout=30).status_code == 401
+    files = list(logs.glob("*.log"))
+    names = [f.name for f in files]
+    assert any(n.startswith("classroom-gateway") for n in names) and any(n.startswith("engine") for n in names)
+    text = "".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
+    assert "GET /v1/models 401" in text and "GET /v1/models 200" in text, "requests were logged"
+    assert token not in text and token[:-1] not in text
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+def test_generated_token_printed_once_and_ctrl_c_leaves_no_process(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != TOKEN_VAR}
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "helpers.classroom.server", "--port", str(port), "--parallel", "1",
+         "--log-dir", str(tmp_path)], env={**env, "PYTHONUNBUFFERED": "1"}, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        token = None
+        deadline = time.monotonic() + 240
+        while token is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            assert line or process.poll() is None, process.stderr.read()
+            if line.strip().startswith(f"export {KEY_VAR}="):
+                token = line.split("=", 1)[1].split()[0]
+        assert token, "the generated token was printed"
+        while True:
+            try:
+                ok = httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=HELLO, headers=auth(token),
+                                timeout=120)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline
+                time.sleep(0.3)
+        assert ok.status_code == 200
+        family = [process.pid, *(child.pid for child in psutil.Process(process.pid).children(recursive=True))]
+        assert len(family) >= 2, "the engine runs as a child process"
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0, err[-2000:]
+    time.sleep(0.5)
+    alive = [pid for pid in family if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], "processes left after Ctrl-C"
+    assert "class server stopped" in err
+    assert (out + err).count(token) == 0, "printed once (read above), never again"
+    assert all(token not in f.read_text(errors="replace") for f in tmp_path.glob("*.log"))
