@@ -35,7 +35,9 @@ def load_heldout(path: Path = HELDOUT) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def build_sets(model: Any, tokenizer: Any, n: int, seed: int = 0) -> tuple[dict[str, list[dict]], list[float], list[dict]]:
+def build_sets(
+    model: Any, tokenizer: Any, n: int, seed: int = 0
+) -> tuple[dict[str, list[dict]], list[float], list[dict]]:
     """The three sets of ``n`` items: web-like, textbook-like, and the best ``n`` of ``2n`` textbook-like by perplexity.
 
     Returns ``(sets, pool_perplexities, pool)``. The textbook-like set is the first ``n`` items of the pool, so
@@ -55,7 +57,8 @@ def _summary(result: EvalResult) -> dict[str, Any]:
 
 def _eval(model: Any, tokenizer: Any, heldout: list[dict], name: str) -> EvalResult:
     result = evaluate(model, tokenizer, heldout, SYSTEM, name=name)
-    result.extra["lenient"] = sum(mentions_label(a, i["tense"]) for a, i in zip(result.answers, heldout)) / result.n
+    lenient = [mentions_label(a, i["tense"]) for a, i in zip(result.answers, heldout, strict=True)]
+    result.extra["lenient"] = sum(lenient) / result.n
     return result
 
 

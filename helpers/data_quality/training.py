@@ -50,8 +50,10 @@ def count_tokens(tokenizer: Any, items: Sequence[dict]) -> int:
     return sum(len(tokenizer(item["response"] + "<|im_end|>", add_special_tokens=False)["input_ids"]) for item in items)
 
 
-def train_lora(model: Any, tokenizer: Any, items: Sequence[dict], steps: int, batch_size: int = 4,
-               learning_rate: float = 1e-3, seed: int = 0, system: str = SYSTEM, desc: str = "LoRA") -> tuple[Any, list[float]]:
+def train_lora(
+    model: Any, tokenizer: Any, items: Sequence[dict], steps: int, batch_size: int = 4, learning_rate: float = 1e-3,
+    seed: int = 0, system: str = SYSTEM, desc: str = "LoRA",
+) -> tuple[Any, list[float]]:
     """Fine-tune a fresh LoRA adapter on ``items`` for ``steps`` steps; return ``(peft_model, losses)``.
 
     The items are shuffled with ``seed`` and cycled (a new shuffle each pass). Call ``peft_model.unload()``

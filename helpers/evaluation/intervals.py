@@ -25,7 +25,9 @@ def wilson_interval(correct: int, n: int, z: float = 1.96) -> tuple[float, float
 
     """
     if n <= 0 or not 0 <= correct <= n:
-        raise CourseError(f"An interval needs 0 <= correct <= n and n > 0, not {correct} of {n}: count the items again.")
+        raise CourseError(
+            f"An interval needs 0 <= correct <= n and n > 0, not {correct} of {n}: count the items again."
+        )
     p = correct / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
@@ -52,7 +54,9 @@ def bootstrap_difference(
     accounts for some items being harder than others.
     """
     if len(a) != len(b) or not a:
-        raise CourseError(f"A paired bootstrap needs two equally long, non-empty score lists, not {len(a)} and {len(b)}.")
+        raise CourseError(
+            f"A paired bootstrap needs two equally long, non-empty score lists, not {len(a)} and {len(b)}."
+        )
     rng = random.Random(seed)
     n = len(a)
     diffs = []
