@@ -16,7 +16,7 @@ def item_text(item: dict) -> str:
     return f"{item['sentence']}\n{item['response']}"
 
 
-def perplexities(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 16) -> list[float]:
+def perplexities(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 4) -> list[float]:
     """Each text's perplexity under ``model``: exp of the mean per-token loss (as in notebook 02)."""
     import torch
 

@@ -59,7 +59,7 @@ def chat_prompt(tokenizer: Any, system: str, user: str) -> str:
 
 
 def generate_answers(model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int = 4,
-                     batch_size: int = 32) -> list[str]:
+                     batch_size: int = 16) -> list[str]:
     """Greedy answers to ready-made prompts, in batches (padded on the left, so every answer starts at the end)."""
     import torch
 
