@@ -1,7 +1,8 @@
 """The whole comparison of notebook 13: build three same-size sets, fine-tune on each, evaluate before and after.
 
-``python -m helpers.data_quality.experiment`` runs it at full size and writes ``data/data_quality/full_run.json``
-(the reference figures notebook 13 shows next to its own reduced run). Defined in notebook 13.
+``python -m helpers.data_quality.experiment`` runs it (full size by default; ``--n-train``/``--steps`` change that)
+and writes ``data/data_quality/reference_run.json``: the reference figures notebook 13 shows next to its own run,
+labelled with their size, machine, load and date. Defined in notebook 13.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from helpers.env import REPO_ROOT
 from helpers.evaluation.harness import EvalResult, evaluate
 from helpers.evaluation.scorers import mentions_label
 
-__all__ = ["FULL_RUN", "HELDOUT", "build_sets", "load_heldout", "run_experiment"]
+__all__ = ["REFERENCE_RUN", "HELDOUT", "build_sets", "load_heldout", "run_experiment"]
 
 HELDOUT = REPO_ROOT / "data" / "data_quality" / "heldout.jsonl"
-FULL_RUN = REPO_ROOT / "data" / "data_quality" / "full_run.json"
+REFERENCE_RUN = REPO_ROOT / "data" / "data_quality" / "reference_run.json"
 SET_NAMES = ("web-like", "textbook-like", "textbook, filtered")
 
 
@@ -85,7 +86,7 @@ def run_experiment(model: Any, tokenizer: Any, n_train: int, steps: int, batch_s
 
 
 def main() -> None:
-    """Run the full-size comparison and write ``data/data_quality/full_run.json``."""
+    """Run the comparison (full size by default) and write ``data/data_quality/reference_run.json``."""
     import torch
 
     from helpers.models import load_transformers
@@ -97,7 +98,7 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=FULL_RUN)
+    parser.add_argument("--out", type=Path, default=REFERENCE_RUN)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model, tokenizer, _ = load_transformers(device="cpu")
