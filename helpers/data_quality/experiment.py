@@ -24,7 +24,7 @@ from helpers.env import REPO_ROOT
 from helpers.evaluation.harness import EvalResult, evaluate
 from helpers.evaluation.scorers import mentions_label
 
-__all__ = ["REFERENCE_RUN", "HELDOUT", "build_sets", "load_heldout", "run_experiment"]
+__all__ = ["HELDOUT", "REFERENCE_RUN", "SET_NAMES", "build_sets", "load_heldout", "run_experiment"]
 
 HELDOUT = REPO_ROOT / "data" / "data_quality" / "heldout.jsonl"
 REFERENCE_RUN = REPO_ROOT / "data" / "data_quality" / "reference_run.json"
