@@ -147,7 +147,7 @@ def _copied_from_course(make_set: Callable[..., Any], items: Sequence[dict], n: 
 
 def check_data_gain(make_set: Any, n: int, heldout: Sequence[dict], model: Any, tokenizer: Any,
                     baseline: Any, steps: int, batch_size: int = 4, learning_rate: float = 1e-3, seed: int = 0,
-                    margin: float = 0.15) -> CheckResult:
+                    margin: float = 0.10) -> CheckResult:
     """Build the learner's set with ``make_set(n, seed)``, fine-tune on it, and compare with ``baseline``.
 
     Args:
@@ -161,7 +161,7 @@ def check_data_gain(make_set: Any, n: int, heldout: Sequence[dict], model: Any, 
         batch_size: Items per step (the same as the baseline's).
         learning_rate: The same as the baseline's.
         seed: The same as the baseline's.
-        margin: How much higher the held-out accuracy must be than the baseline's (0.15 = 15 points).
+        margin: How much higher the held-out accuracy must be than the baseline's (0.10 = 10 points).
 
     """
     from helpers.data_quality.tenses import SYSTEM
