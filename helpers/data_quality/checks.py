@@ -22,7 +22,7 @@ from helpers.checks import RESULTS, CheckResult, is_implemented, is_unanswered
 from helpers.data_quality.generators import textbook_like, web_like
 from helpers.evaluation.intervals import wilson_interval
 
-__all__ = ["MEASURED", "check_data_gain", "check_wilson", "normalize", "training_set_problems"]
+__all__ = ["MEASURED", "check_data_gain", "check_training_set", "check_wilson", "normalize", "training_set_problems"]
 
 _ICONS = {"passed": "✅", "failed": "❌", "not done": "⏳"}
 #: The evaluation of every set :func:`check_data_gain` trained on, by name (for a plot).
@@ -145,10 +145,34 @@ def _copied_from_course(make_set: Callable[..., Any], items: Sequence[dict], n: 
     return ""
 
 
+def check_training_set(make_set: Any, n: int, heldout: Sequence[dict], seed: int = 0) -> CheckResult:
+    """Check that ``make_set(n, seed)`` builds a fair training set, before any training (no model needed).
+
+    Fair means: exactly ``n`` items with a non-empty ``sentence`` and ``response``, no duplicate sentences, no
+    held-out sentence (leakage, compared without case and punctuation, in sentences and responses), and not the
+    course's own generators (by name in the source, or by identical output).
+    """
+    name = "your training set is fair"
+    if is_unanswered(make_set) or not is_implemented(make_set, 2, seed):
+        return _verdict(name, "not done", "Write make_set(n, seed) returning n dicts with 'sentence' and 'response'.")
+    try:
+        items = make_set(n, seed)
+    except Exception as exc:  # the learner's error, shown in one line
+        return _verdict(name, "failed", f"make_set({n}, {seed}) raised {exc.__class__.__name__}: {exc}.")
+    problems = training_set_problems(items, n, heldout)
+    if problems:
+        return _verdict(name, "failed", "; ".join(problems) + ". Nothing was trained.")
+    copied = _copied_from_course(make_set, items, n, seed)
+    if copied:
+        return _verdict(name, "failed", copied + ". Nothing was trained.")
+    return _verdict(name, "passed",
+                    f"{n} distinct items, none of the {len(heldout)} held-out sentences, your own code.")
+
+
 def check_data_gain(make_set: Any, n: int, heldout: Sequence[dict], model: Any, tokenizer: Any,
                     baseline: Any, steps: int, batch_size: int = 4, learning_rate: float = 1e-3, seed: int = 0,
                     margin: float = 0.10) -> CheckResult:
-    """Build the learner's set with ``make_set(n, seed)``, fine-tune on it, and compare with ``baseline``.
+    """Check the set is fair (:func:`check_training_set`), fine-tune on it, and compare with ``baseline``.
 
     Args:
         make_set: The learner's generator, ``make_set(n, seed) -> list of {"sentence", "response"}``.
@@ -168,19 +192,13 @@ def check_data_gain(make_set: Any, n: int, heldout: Sequence[dict], model: Any, 
     from helpers.data_quality.training import train_lora
     from helpers.evaluation.harness import evaluate
 
-    name = "your training set"
-    if is_unanswered(make_set) or not is_implemented(make_set, 2, 0):
-        return _verdict(name, "not done", "Write make_set(n, seed) returning n dicts with 'sentence' and 'response'.")
-    try:
-        items = make_set(n, seed)
-    except Exception as exc:
-        return _verdict(name, "failed", f"make_set({n}, {seed}) raised {exc.__class__.__name__}: {exc}.")
-    problems = training_set_problems(items, n, heldout)
-    if problems:
-        return _verdict(name, "failed", "; ".join(problems) + ". Nothing was trained.")
-    copied = _copied_from_course(make_set, items, n, seed)
-    if copied:
-        return _verdict(name, "failed", copied + ". Nothing was trained.")
+    name = "your set beats web-like data"
+    fair = check_training_set(make_set, n, heldout, seed)
+    if fair.status != "passed":
+        return _verdict(name, "not done" if fair.status == "not done" else "failed",
+                        "first make a fair set (see the check above)" + (". Nothing was trained." if
+                                                                         fair.status == "failed" else "."))
+    items = make_set(n, seed)
     net, _ = train_lora(model, tokenizer, items, steps=steps, batch_size=batch_size, learning_rate=learning_rate,
                         seed=seed, desc="your set")
     result = evaluate(net, tokenizer, heldout, SYSTEM, name="your set")
@@ -192,5 +210,6 @@ def check_data_gain(make_set: Any, n: int, heldout: Sequence[dict], model: Any, 
                f"{gain:+.0%}")
     if gain < margin:
         return _verdict(name, "failed", f"{summary}; it needs at least +{margin:.0%}. Check that every response "
-                        "starts with the right tense word, and that the tricky constructions are labelled right.")
+                        "starts with the right tense word and that the tricky constructions are labelled right; "
+                        "with few steps, long responses also spread the training over many tokens besides the label.")
     return _verdict(name, "passed", f"{summary}. Same size, same training: only the data differ.")
