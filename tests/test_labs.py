@@ -27,8 +27,8 @@ SOLUTIONS = solution_notebooks()
 README_SECTIONS = ("## Goal", "## Time", "## Hardware", "## What is checked")
 
 
-def test_there_are_five_labs():
-    assert [s.parent.name[:2] for s in SOLUTIONS] == ["01", "02", "03", "04", "05"]
+def test_there_are_six_labs():
+    assert [s.parent.name[:2] for s in SOLUTIONS] == ["01", "02", "03", "04", "05", "06"]
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.parent.name)

@@ -1,0 +1,215 @@
+"""Lab 6's checks: a Wilson interval written by hand, and a training set that must beat web-like data.
+
+Each check prints one verdict and returns a :class:`helpers.checks.CheckResult` (the labs' shared framework), so
+:func:`helpers.checks.lab_report` and :func:`helpers.checks.assert_all_passed` count them with the other labs'.
+
+The training-set check is honest both ways. It rejects, before any training: a set of the wrong size, an empty
+set, items without a sentence and a response, duplicate sentences, any held-out sentence (leakage: a score on
+items the model trained on measures memory, not skill), and sets made by the course's own generators. Then it
+fine-tunes on the set exactly as on the baseline set and passes only when the held-out accuracy beats the
+baseline's by ``margin``. Defined in lab 6 (``labs/06-textbook-data``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from helpers.checks import RESULTS, CheckResult, is_implemented, is_unanswered
+from helpers.data_quality.generators import textbook_like, web_like
+from helpers.evaluation.intervals import wilson_interval
+
+__all__ = ["MEASURED", "check_data_gain", "check_training_set", "check_wilson", "normalize", "training_set_problems"]
+
+_ICONS = {"passed": "✅", "failed": "❌", "not done": "⏳"}
+#: The evaluation of every set :func:`check_data_gain` trained on, by name (for a plot).
+MEASURED: dict[str, Any] = {}
+
+
+def _verdict(name: str, status: str, message: str) -> CheckResult:
+    prefix = {"passed": "correct: ", "failed": "not quite: ", "not done": "not done yet. "}[status]
+    result = CheckResult(name, status, prefix + message.strip())
+    RESULTS[name] = result
+    print(f"{_ICONS[status]} {name}: {result.message}")
+    return result
+
+
+def _source_mentions(function: Any, names: Sequence[str]) -> str:
+    """The first of ``names`` that ``function``'s source code uses, or ""."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+    return next((n for n in names if re.search(rf"\b{re.escape(n)}\b", source)), "")
+
+
+# --------------------------------------------------------------------------- the Wilson interval
+
+
+def _wald(correct: int, n: int) -> tuple[float, float]:
+    p = correct / n
+    half = 1.96 * math.sqrt(p * (1 - p) / n)
+    return p - half, p + half
+
+
+def check_wilson(function: Any) -> CheckResult:
+    """Check a learner's ``wilson(correct, n)`` against the Wilson score interval (95%) on four cases."""
+    name = "Wilson interval"
+    if is_unanswered(function) or not is_implemented(function, 8, 10):
+        return _verdict(name, "not done", "Write wilson(correct, n) returning (low, high), from the formula above.")
+    used = _source_mentions(function, ("wilson_interval", "proportion_confint", "binomtest"))
+    if used:
+        return _verdict(name, "failed", f"it calls {used}; write the formula yourself (five lines), then compare.")
+    cases = [(8, 10), (0, 10), (10, 10), (45, 90)]
+    for correct, n in cases:
+        want = wilson_interval(correct, n)
+        try:
+            answer = function(correct, n)
+        except Exception as exc:  # any error is the learner's to see, in one line
+            return _verdict(name, "failed", f"wilson({correct}, {n}) raised {exc.__class__.__name__}: {exc}.")
+        try:
+            got = tuple(float(x) for x in answer)
+        except (TypeError, ValueError):
+            got = ()
+        if len(got) != 2:
+            return _verdict(name, "failed", f"wilson({correct}, {n}) should return two numbers (low, high), "
+                            f"not {answer!r}.")
+        if all(abs(g - w) < 1e-3 for g, w in zip(got, want, strict=True)):
+            continue
+        hint = ""
+        wald = _wald(correct, n)
+        if all(abs(g - w) < 1e-3 for g, w in zip(got, wald, strict=True)):
+            hint = (" That is the normal-approximation (Wald) interval: at 0 or 10 out of 10 it has zero width, "
+                    "which claims certainty from ten items. Wilson's centre and width include z²/n terms.")
+        return _verdict(name, "failed", f"wilson({correct}, {n}) gave ({got[0]:.3f}, {got[1]:.3f}); "
+                        f"expected ({want[0]:.3f}, {want[1]:.3f}).{hint}")
+    low, high = wilson_interval(8, 10)
+    return _verdict(name, "passed", f"8 of 10 right means somewhere between {low:.0%} and {high:.0%}; "
+                    "even 10 of 10 only says 'at least 72%'. Ten items cannot tell 80% from 60%.")
+
+
+# --------------------------------------------------------------------------- the training set
+
+
+def normalize(sentence: str) -> str:
+    """Lower-case letters and digits only: ``"Tom is  going, to..."`` and ``"tom is going to"`` compare equal.
+
+    Example:
+        >>> normalize(" Priya WILL call the doctor tomorrow! ")
+        'priyawillcallthedoctortomorrow'
+
+    """
+    return re.sub(r"[^a-z0-9]", "", sentence.lower())
+
+
+def training_set_problems(items: Any, n: int, heldout: Sequence[dict]) -> list[str]:
+    """Every reason ``items`` is not a fair training set of ``n`` items for the held-out ``heldout`` (empty = fine)."""
+    if not isinstance(items, (list, tuple)):
+        return [f"a training set is a list of dicts, not {type(items).__name__}"]
+    if not items:
+        return ["the set is empty"]
+    problems = []
+    if len(items) != n:
+        problems.append(f"it has {len(items)} items, not {n}: every set in the comparison has the same size, "
+                        "or a bigger set would win by size alone")
+    bad = [i for i, item in enumerate(items) if not (isinstance(item, dict) and isinstance(item.get("sentence"), str)
+           and isinstance(item.get("response"), str) and item["sentence"].strip() and item["response"].strip())]
+    if bad:
+        problems.append(f"item {bad[0]} (and {len(bad) - 1} more) lacks a non-empty 'sentence' and 'response' string")
+        return problems
+    keys = [normalize(item["sentence"]) for item in items]
+    duplicates = len(keys) - len(set(keys))
+    if duplicates:
+        problems.append(f"{duplicates} sentence(s) appear more than once: a repeated item is a smaller set in disguise")
+    held = {normalize(item["sentence"]): item["sentence"] for item in heldout}
+    leaked = [held[k] for k in keys if k in held]
+    texts = [normalize(item["response"]) for item in items]
+    leaked += [sentence for key, sentence in held.items() if any(key in text for text in texts)]
+    if leaked:
+        problems.append(f"{len(leaked)} held-out sentence(s) are in the training set (for example {leaked[0]!r}): "
+                        "that is leakage; a model that trained on the test answers proves nothing on them")
+    return problems
+
+
+def _copied_from_course(make_set: Callable[..., Any], items: Sequence[dict], n: int, seed: int) -> str:
+    used = _source_mentions(make_set, ("textbook_like", "web_like", "heldout_items", "generators"))
+    if used:
+        return f"it calls the course's {used}; write your own generator from the word lists"
+    mine = [(item["sentence"], item["response"]) for item in items]
+    for other in (textbook_like, web_like):
+        if mine == [(item["sentence"], item["response"]) for item in other(n, seed=seed)]:
+            return f"it returns exactly what the course's {other.__name__}({n}, seed={seed}) returns"
+    return ""
+
+
+def check_training_set(make_set: Any, n: int, heldout: Sequence[dict], seed: int = 0) -> CheckResult:
+    """Check that ``make_set(n, seed)`` builds a fair training set, before any training (no model needed).
+
+    Fair means: exactly ``n`` items with a non-empty ``sentence`` and ``response``, no duplicate sentences, no
+    held-out sentence (leakage, compared without case and punctuation, in sentences and responses), and not the
+    course's own generators (by name in the source, or by identical output).
+    """
+    name = "your training set is fair"
+    if is_unanswered(make_set) or not is_implemented(make_set, 2, seed):
+        return _verdict(name, "not done", "Write make_set(n, seed) returning n dicts with 'sentence' and 'response'.")
+    try:
+        items = make_set(n, seed)
+    except Exception as exc:  # the learner's error, shown in one line
+        return _verdict(name, "failed", f"make_set({n}, {seed}) raised {exc.__class__.__name__}: {exc}.")
+    problems = training_set_problems(items, n, heldout)
+    if problems:
+        return _verdict(name, "failed", "; ".join(problems) + ". Nothing was trained.")
+    copied = _copied_from_course(make_set, items, n, seed)
+    if copied:
+        return _verdict(name, "failed", copied + ". Nothing was trained.")
+    return _verdict(name, "passed",
+                    f"{n} distinct items, none of the {len(heldout)} held-out sentences, your own code.")
+
+
+def check_data_gain(make_set: Any, n: int, heldout: Sequence[dict], model: Any, tokenizer: Any,
+                    baseline: Any, steps: int, batch_size: int = 4, learning_rate: float = 1e-3, seed: int = 0,
+                    margin: float = 0.10) -> CheckResult:
+    """Check the set is fair (:func:`check_training_set`), fine-tune on it, and compare with ``baseline``.
+
+    Args:
+        make_set: The learner's generator, ``make_set(n, seed) -> list of {"sentence", "response"}``.
+        n: The set size every set in the comparison has.
+        heldout: The held-out items (``{"sentence", "tense"}``) the fine-tune is judged on.
+        model: The base model (restored after training).
+        tokenizer: Its tokenizer.
+        baseline: The :class:`~helpers.evaluation.EvalResult` of the same fine-tune on the baseline set.
+        steps: Training steps (the same as the baseline's).
+        batch_size: Items per step (the same as the baseline's).
+        learning_rate: The same as the baseline's.
+        seed: The same as the baseline's.
+        margin: How much higher the held-out accuracy must be than the baseline's (0.10 = 10 points).
+
+    """
+    from helpers.data_quality.tenses import SYSTEM
+    from helpers.data_quality.training import train_lora
+    from helpers.evaluation.harness import evaluate
+
+    name = "your set beats web-like data"
+    fair = check_training_set(make_set, n, heldout, seed)
+    if fair.status != "passed":
+        return _verdict(name, "not done" if fair.status == "not done" else "failed",
+                        "first make a fair set (see the check above)" + (". Nothing was trained." if
+                                                                         fair.status == "failed" else "."))
+    items = make_set(n, seed)
+    net, _ = train_lora(model, tokenizer, items, steps=steps, batch_size=batch_size, learning_rate=learning_rate,
+                        seed=seed, desc="your set")
+    result = evaluate(net, tokenizer, heldout, SYSTEM, name="your set")
+    net.unload()
+    MEASURED["your set"] = result
+    gain = result.accuracy - baseline.accuracy
+    summary = (f"after the same {steps} steps, your set scores {result.correct}/{result.n} ({result.accuracy:.0%}) "
+               f"on the held-out sentences, the baseline {baseline.correct}/{baseline.n} ({baseline.accuracy:.0%}): "
+               f"{gain:+.0%}")
+    if gain < margin:
+        return _verdict(name, "failed", f"{summary}; it needs at least +{margin:.0%}. Check that every response "
+                        "starts with the right tense word and that the tricky constructions are labelled right; "
+                        "with few steps, long responses also spread the training over many tokens besides the label.")
+    return _verdict(name, "passed", f"{summary}. Same size, same training: only the data differ.")

@@ -1,0 +1,92 @@
+"""A small evaluation harness: ask every held-out item, score each answer with a readable rule, add an interval.
+
+Why not an evaluation library? lighteval (0.13, checked December 2026) would run a custom task on local files, but
+it requires about 30 packages, among them inspect-ai, datasets, nltk, scikit-learn, sacrebleu and rouge-score, and
+pins some of them (``termcolor==2.3.0``, ``nltk==3.9.1``). For one task with an exact-match rule, the forty lines
+below are easier to read and check than that stack. Defined in notebook 13.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from helpers.evaluation.intervals import wilson_interval
+from helpers.evaluation.scorers import first_word_matches
+
+__all__ = ["EvalResult", "chat_prompt", "evaluate", "generate_answers"]
+
+
+@dataclass
+class EvalResult:
+    """Scores on a list of items: ``accuracy`` with its 95% Wilson interval ``low``-``high``."""
+
+    name: str
+    answers: list[str]
+    scores: list[bool]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """How many items were scored."""
+        return len(self.scores)
+
+    @property
+    def correct(self) -> int:
+        """How many were right."""
+        return sum(self.scores)
+
+    @property
+    def accuracy(self) -> float:
+        """The share right."""
+        return self.correct / self.n if self.n else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The 95% Wilson interval of the accuracy."""
+        return wilson_interval(self.correct, self.n)
+
+    def __str__(self) -> str:
+        low, high = self.interval
+        return f"{self.name}: {self.correct}/{self.n} = {self.accuracy:.0%} (95% interval {low:.0%}-{high:.0%})"
+
+
+def chat_prompt(tokenizer: Any, system: str, user: str) -> str:
+    """The model's chat prompt for one question, ending where the assistant's answer starts."""
+    msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+
+
+def generate_answers(model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int = 4,
+                     batch_size: int = 16) -> list[str]:
+    """Greedy answers to ready-made prompts, in batches (padded on the left, so every answer starts at the end)."""
+    import torch
+
+    tokenizer.padding_side = "left"
+    answers: list[str] = []
+    for start in range(0, len(prompts), batch_size):
+        batch = tokenizer(list(prompts[start:start + batch_size]), return_tensors="pt", padding=True,
+                          add_special_tokens=False).to(model.device)
+        with torch.inference_mode():
+            out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+                                 pad_token_id=tokenizer.pad_token_id)
+        width = batch["input_ids"].shape[1]
+        answers += [tokenizer.decode(row[width:], skip_special_tokens=True).strip() for row in out]
+    return answers
+
+
+def evaluate(model: Any, tokenizer: Any, items: Sequence[dict], system: str, name: str = "model",
+             question: str = "sentence", label: str = "tense",
+             scorer: Callable[[str, str], bool] = first_word_matches, max_new_tokens: int = 4) -> EvalResult:
+    """Ask ``model`` every item's ``question`` field and score the answer against its ``label`` field with ``scorer``.
+
+    Example:
+        >>> result = evaluate(model, tokenizer, heldout, SYSTEM, name="base")  # doctest: +SKIP
+        >>> print(result)  # doctest: +SKIP
+        base: 3/90 = 3% (95% interval 1%-9%)
+
+    """
+    prompts = [chat_prompt(tokenizer, system, item[question]) for item in items]
+    answers = generate_answers(model, tokenizer, prompts, max_new_tokens=max_new_tokens)
+    return EvalResult(name, answers, [scorer(a, item[label]) for a, item in zip(answers, items, strict=True)])
