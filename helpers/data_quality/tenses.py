@@ -45,45 +45,20 @@ class Verb:
     obj: str
 
 
-def _v(base: str, past: str, third: str, ing: str, obj: str) -> Verb:
-    return Verb(base, past, third, ing, obj)
+def _load() -> dict:
+    import json
+
+    from helpers.env import REPO_ROOT
+
+    return json.loads((REPO_ROOT / "data" / "data_quality" / "tenses.json").read_text(encoding="utf-8"))
 
 
-TRAIN_VERBS = (
-    _v("paint", "painted", "paints", "painting", "the fence"),
-    _v("clean", "cleaned", "cleans", "cleaning", "the kitchen"),
-    _v("visit", "visited", "visits", "visiting", "their aunt"),
-    _v("cook", "cooked", "cooks", "cooking", "dinner"),
-    _v("wash", "washed", "washes", "washing", "the car"),
-    _v("play", "played", "plays", "playing", "the piano"),
-    _v("watch", "watched", "watches", "watching", "the news"),
-    _v("fix", "fixed", "fixes", "fixing", "the bike"),
-    _v("write", "wrote", "writes", "writing", "a letter"),
-    _v("read", "read", "reads", "reading", "the paper"),
-    _v("buy", "bought", "buys", "buying", "fresh bread"),
-    _v("sing", "sang", "sings", "singing", "a song"),
-    _v("drive", "drove", "drives", "driving", "the van"),
-    _v("feed", "fed", "feeds", "feeding", "the cat"),
-    _v("build", "built", "builds", "building", "a shed"),
-    _v("carry", "carried", "carries", "carrying", "the boxes"),
-)
+_DATA = _load()
+TRAIN_VERBS = tuple(Verb(*v) for v in _DATA["train_verbs"])
 #: Verbs used only by the held-out items.
-HELDOUT_VERBS = (
-    _v("bake", "baked", "bakes", "baking", "a cake"),
-    _v("open", "opened", "opens", "opening", "the window"),
-    _v("plant", "planted", "plants", "planting", "tomatoes"),
-    _v("call", "called", "calls", "calling", "the doctor"),
-    _v("draw", "drew", "draws", "drawing", "a map"),
-    _v("sell", "sold", "sells", "selling", "old books"),
-    _v("teach", "taught", "teaches", "teaching", "the class"),
-    _v("climb", "climbed", "climbs", "climbing", "the hill"),
-    _v("mend", "mended", "mends", "mending", "the net"),
-    _v("catch", "caught", "catches", "catching", "the bus"),
-    _v("pack", "packed", "packs", "packing", "the bags"),
-    _v("water", "watered", "waters", "watering", "the garden"),
-)
-TRAIN_NAMES = ("Maria", "Tom", "Aisha", "Ben", "Lena", "Omar", "Kate", "Sam", "Nora", "Leo", "Ivy", "Max")
-HELDOUT_NAMES = ("Priya", "Jonas", "Chloe", "Mateo", "Hana", "Felix", "Zara", "Diego", "Elsa", "Ravi")
+HELDOUT_VERBS = tuple(Verb(*v) for v in _DATA["heldout_verbs"])
+TRAIN_NAMES = tuple(_DATA["train_names"])
+HELDOUT_NAMES = tuple(_DATA["heldout_names"])
 
 
 @dataclass(frozen=True)
@@ -98,32 +73,7 @@ class Construction:
     tricky: str = ""  # why surface cues mislead ("" when they do not)
 
 
-CONSTRUCTIONS = (
-    Construction("simple-past", "past", "{name} {past} {obj} yesterday.", "{past}",
-                 "a verb in its past form describes a finished action"),
-    Construction("did-not", "past", "{name} did not {base} {obj} last week.", "did not {base}",
-                 "'did' is the past of 'do', so 'did not' + a verb is past even though the verb has no past ending",
-                 "the main verb has no -ed"),
-    Construction("was-ing", "past", "{name} was {ing} {obj} when the phone rang.", "was {ing}",
-                 "'was' + an -ing verb is an action in progress in the past",
-                 "the -ing ending looks present"),
-    Construction("used-to", "past", "{name} used to {base} {obj} every summer.", "used to {base}",
-                 "'used to' + a verb is a past habit that has stopped"),
-    Construction("simple-present", "present", "{name} {third} {obj} every morning.", "{third}",
-                 "a verb with -s after he, she or a name is a present habit or fact"),
-    Construction("is-ing", "present", "{name} is {ing} {obj} right now.", "is {ing}",
-                 "'is' + an -ing verb is an action happening now"),
-    Construction("does-not", "present", "{name} does not {base} {obj} on Sundays.", "does not {base}",
-                 "'does' is present, so 'does not' + a verb is present"),
-    Construction("will", "future", "{name} will {base} {obj} tomorrow.", "will {base}",
-                 "'will' + a verb describes an action still to come"),
-    Construction("going-to", "future", "{name} is going to {base} {obj} next week.", "is going to {base}",
-                 "'is going to' + a verb is a plan for later, so the action is still to come",
-                 "'is' and '-ing' look present"),
-    Construction("about-to", "future", "{name} is about to {base} {obj}.", "is about to {base}",
-                 "'is about to' + a verb is an action that will happen very soon",
-                 "'is' looks present"),
-)
+CONSTRUCTIONS = tuple(Construction(**c) for c in _DATA["constructions"])
 #: The constructions whose surface misleads (a naive keyword rule gets them wrong).
 TRICKY = tuple(c.key for c in CONSTRUCTIONS if c.tricky)
 
