@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 INPUTS = ("requirements.txt", "requirements-model.txt", "pyproject.toml")
-#: Optional extras a command installs on top (each with its own stamp). The test suite exercises llama.cpp,
-#: so `test` installs llama-cpp-python; pip compiles it once (about 7 minutes on 2 cores) and caches the wheel.
-EXTRAS = {"test": ("requirements-llamacpp.txt", "requirements-hub.txt")}
+#: Optional extras a command installs on top (each with its own stamp). llama.cpp needs none: the prebuilt
+#: xllamacpp wheel is in requirements.txt (no compiler).
+EXTRAS = {"test": ("requirements-hub.txt",)}
 #: Commands that also prepare the edge runtimes of notebook 12 (so does `setup --edge`).
 EDGE_COMMANDS = ("test",)
 COMMANDS = ("lab", "test", "setup", "bench", "serve")
@@ -117,8 +117,7 @@ def install_extras(names: tuple[str, ...]) -> None:
         if current:
             continue
         tool = installer()
-        note = " (compiles llama.cpp the first time: about 7 minutes on 2 cores)" if "llamacpp" in name else ""
-        phase(f"installing {name}{note}", tool.command("-r", name), env=tool.env())
+        phase(f"installing {name}", tool.command("-r", name), env=tool.env())
         stamp.write_text(digest)
 
 
