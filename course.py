@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 INPUTS = ("requirements.txt", "requirements-model.txt", "pyproject.toml")
-#: Optional extras a command installs on top (each with its own stamp). The test suite exercises llama.cpp,
-#: so `test` installs llama-cpp-python; pip compiles it once (about 7 minutes on 2 cores) and caches the wheel.
-EXTRAS = {"test": ("requirements-llamacpp.txt", "requirements-hub.txt")}
+#: Optional extras a command installs on top (each with its own stamp). llama.cpp needs none: the prebuilt
+#: xllamacpp wheel is in requirements.txt (no compiler).
+EXTRAS = {"test": ("requirements-hub.txt",)}
 #: Commands that also prepare the edge runtimes of notebook 12 (so does `setup --edge`).
 EDGE_COMMANDS = ("test",)
 COMMANDS = ("lab", "test", "setup", "bench", "serve")
@@ -90,12 +90,12 @@ def phase(message: str, *cmds: list[str], env: dict[str, str] | None = None) -> 
     say(f"  done in {time.perf_counter() - start:.0f} s")
 
 
-def install() -> None:
+def install() -> bool:
+    """Install the pinned dependencies unless the stamp says they are; True when something was installed."""
     stamp = Path(sys.prefix) / ".slm-lab-installed"
     current, digest = is_current(stamp, INPUTS)
     if current:
-        say(f"dependencies already installed in {sys.prefix}")
-        return
+        return False
     tool = installer()
     upgrade_pip = [] if tool.uv else [tool.command("--upgrade", "pip")]
     phase(
@@ -108,6 +108,7 @@ def install() -> None:
         env=tool.env(),
     )
     stamp.write_text(digest)
+    return True
 
 
 def install_extras(names: tuple[str, ...]) -> None:
@@ -117,8 +118,7 @@ def install_extras(names: tuple[str, ...]) -> None:
         if current:
             continue
         tool = installer()
-        note = " (compiles llama.cpp the first time: about 7 minutes on 2 cores)" if "llamacpp" in name else ""
-        phase(f"installing {name}{note}", tool.command("-r", name), env=tool.env())
+        phase(f"installing {name}", tool.command("-r", name), env=tool.env())
         stamp.write_text(digest)
 
 
@@ -150,14 +150,45 @@ def setup_edge() -> None:
         + ("" if result.returncode == 0 else "; some edge routes were skipped (see above), notebook 12 says which"))
 
 
+#: What model preparation reads: a change to any of these prepares again (each step is idempotent anyway).
+PREPARE_SOURCES = ("helpers/models", "helpers/moe")
+#: The folders set-up prepares, under the cache's models/ (each has its completion marker when whole).
+PREPARED = ("smollm2-135m/hf", "smollm2-135m/onnx-int4", "smollm2-135m/onnx-int8", "smollm2-135m/onnx-fp32",
+            "smollm2-135m-moe-4x-top2", "smollm2-135m-dense-2x-mlp")
+
+
+def prepared_stamp() -> tuple[Path, str, bool]:
+    """The stamp of a finished preparation (in the cache, so it goes with it), its digest, and whether it is current.
+
+    Cheap on purpose (no torch): hashes the preparation's sources and pins, and checks each output's marker.
+    """
+    from helpers.models import cache_dir, is_complete
+
+    cache = cache_dir()
+    files = sorted(p for d in PREPARE_SOURCES for p in (ROOT / d).rglob("*.py"))
+    digest = hashlib.sha256(str(cache).encode())
+    for path in [*(ROOT / name for name in INPUTS[:2]), *files]:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    stamp = cache / ".slm-lab-prepared"
+    current = (stamp.is_file() and stamp.read_text().strip() == digest.hexdigest()
+               and all(is_complete(cache / "models" / name) for name in PREPARED))
+    return stamp, digest.hexdigest(), current
+
+
 def setup() -> None:
     if sys.version_info < (3, 10):
         sys.exit(f"SLM Lab needs Python 3.10 or newer; this is {sys.version.split()[0]}.")
-    install()
+    start = time.perf_counter()
+    installed = install()
+    stamp, digest, current = prepared_stamp()
+    if not installed and current:
+        say(f"ready: dependencies and models already prepared ({time.perf_counter() - start:.1f} s)")
+        return
     phase("preparing the default model: a Transformers folder, ONNX int4/int8/fp32 builds (2 minutes the first time)",
           [sys.executable, "-m", "helpers.models", "int4", "int8", "fp32"])
     phase("preparing the Mixture-of-Experts pair of notebook 09 (about a minute the first time)",
           [sys.executable, "-m", "helpers.moe"])
+    stamp.write_text(digest)
 
 
 LAB_NOTEBOOK = "notebooks/00-start-here.ipynb"

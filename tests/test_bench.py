@@ -6,6 +6,7 @@ No timing asserts: speeds are only checked to be measured (positive, finite), ne
 import json
 import math
 import sys
+import urllib.request
 
 import pytest
 
@@ -27,6 +28,7 @@ from helpers.bench import (
 )
 from helpers.errors import CourseError
 from helpers.models import default_gguf_path, prepare_default_model
+from helpers.prompts import messages
 from helpers.runtimes import GenerationSettings, LlamaCppBackend, OnnxBackend, llamacpp_available, make_backend
 
 TINY = GenerationSettings(max_new_tokens=6)
@@ -140,25 +142,41 @@ def test_a_failing_backend_is_skipped_visibly_or_raised(capsys):
         run_benchmark([broken], load_prompts(limit=1), TINY, repeats=1, bandwidth=None, on_error="raise")
 
 
-def test_missing_llamacpp_says_how_to_get_it(monkeypatch, capsys):
-    # None in sys.modules makes `import llama_cpp` fail, as on a machine without the optional package
-    monkeypatch.setitem(sys.modules, "llama_cpp", None)
-    assert not llamacpp_available()
-    with pytest.raises(CourseError, match=r"llama\.cpp is not installed.*requirements-llamacpp\.txt"):
+def test_missing_xllamacpp_says_how_to_get_it(monkeypatch, capsys):
+    # None in sys.modules makes `import xllamacpp` fail, as on a machine where the install left it out
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)
+    with pytest.raises(CourseError, match=r"xllamacpp is not installed.*course\.py setup"):
         LlamaCppBackend().load()
-    assert [b.name for b in local_backends(["onnx-int4", "llama.cpp"])] == ["onnx-int4"]
-    assert "requirements-llamacpp.txt), left out" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(not llamacpp_available(), reason="llama-cpp-python (optional) is not installed")
-def test_llamacpp_streams_the_same_prompt_format():
-    from helpers.prompts import chatml
+def test_unprepared_edge_routes_are_left_out_with_one_line_each(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("SLM_LAB_CACHE", str(tmp_path))  # an empty cache: nothing of notebook 12 is prepared
+    assert [b.name for b in local_backends(["onnx-int4", "olive-int4", "foundry-local"])] == ["onnx-int4"]
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all("course.py setup --edge" in line and "left out" in line for line in lines)
+    with pytest.raises(CourseError, match="no Olive build yet"):
+        make_backend("olive-int4").load()
 
+
+def test_llamacpp_streams_and_stops_within_a_token_or_two():
+    from helpers.runtimes import stream_until
+
+    assert llamacpp_available(), "xllamacpp is a course requirement"
+    prompt = load_prompts(limit=1)[0]
     with LlamaCppBackend(threads=1) as backend:
-        prompt = load_prompts(limit=1)[0]
-        assert backend.prompt(prompt.messages) == chatml(prompt.messages)
         text, stats = backend.measure(prompt.messages, TINY)
-    assert text and 1 <= stats.new_tokens <= TINY.max_new_tokens and backend.weights.per_token > 0
+        assert text and 1 <= stats.new_tokens <= TINY.max_new_tokens and backend.weights.per_token > 0
+        pieces = []
+        long = GenerationSettings(max_new_tokens=200)
+        for piece in stream_until(backend.stream(messages("Count from 1 to 200."), long), lambda: len(pieces) >= 3):
+            pieces.append(piece)
+        assert len(pieces) == 3, "the consumer stopped after three pieces"
+        # the cancelled request left the slot free: the next request answers at once, from the start
+        again = backend.chat(messages("What is the capital of Norway?"), GenerationSettings(max_new_tokens=12))
+        assert "Oslo" in again
+        with urllib.request.urlopen(f"{backend.base_url}/models", timeout=30) as reply:
+            assert json.loads(reply.read())["data"], "the in-process server also answers HTTP on 127.0.0.1"
+        assert backend.base_url.startswith("http://127.0.0.1:")
 
 
 @pytest.fixture(scope="module")

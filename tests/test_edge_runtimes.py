@@ -5,7 +5,6 @@ A route that is not prepared is skipped with the command that prepares it.
 
 import json
 import sys
-import urllib.request
 
 import pytest
 
@@ -91,13 +90,14 @@ def test_foundry_local_explains_a_folder_it_cannot_load(tmp_path):
         FoundryLocalChat.load(folder=tmp_path)
 
 
-def test_xllamacpp_draft_chats_in_process_and_serves_http():
-    pytest.importorskip("xllamacpp")
-    from helpers.edge.xllamacpp_draft import XLlamaCppChat
+def test_llamacpp_json_schema_in_process():
+    """The xllamacpp route keeps llama.cpp's structured output (response_format with a JSON schema)."""
+    from helpers.runtimes import LlamaCppBackend
 
-    chat = XLlamaCppChat.load()
-    pieces = list(chat.stream(QUESTION, SETTINGS))
-    assert len(pieces) > 1 and "Oslo" in "".join(pieces)
-    with urllib.request.urlopen(f"{chat.base_url}/models", timeout=30) as reply:
-        assert json.loads(reply.read())["data"]
-    assert chat.base_url.startswith("http://127.0.0.1:")
+    schema = {"type": "object", "properties": {"capital": {"type": "string"}}, "required": ["capital"]}
+    with LlamaCppBackend(threads=1) as backend:
+        reply = backend.complete(QUESTION, GenerationSettings(max_new_tokens=40),
+                                 response_format={"type": "json_schema", "json_schema": {"schema": schema}})
+    answer = json.loads(reply["choices"][0]["message"]["content"])
+    assert set(answer) == {"capital"} and isinstance(answer["capital"], str)
+

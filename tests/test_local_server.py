@@ -6,10 +6,8 @@ then ends the kernel (politely, and by SIGKILL) and checks that the server proce
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from importlib.util import find_spec
 from pathlib import Path
 
 import psutil
@@ -107,15 +105,12 @@ def test_keys_are_not_passed_to_server_processes(monkeypatch):
 
 
 def test_llamacpp_server_answers_the_openai_sdk():
-    """llama.cpp's own OpenAI-compatible server with the course GGUF (CI installs requirements-llamacpp.txt)."""
-    if find_spec("llama_cpp") is None:
-        if os.environ.get("CI"):
-            pytest.fail("llama-cpp-python is missing in CI: course.py test must install requirements-llamacpp.txt")
-        pytest.skip("llama-cpp-python is not installed (optional: pip install -r requirements-llamacpp.txt)")
+    """llama.cpp's own OpenAI-compatible server (xllamacpp, a course requirement) with the course GGUF."""
     from openai import OpenAI
 
-    with llamacpp_server() as server:
+    with llamacpp_server(threads=1) as server:
         client = OpenAI(base_url=server.base_url, api_key="not-needed", max_retries=0, timeout=120)
+        assert [m.id for m in client.models.list()] == [server.model], "GET /v1/models lists the served file"
         question = [{"role": "user", "content": "What is the capital of Norway?"}]
         response = client.chat.completions.create(model=server.model, messages=question, max_tokens=24, temperature=0)
         assert "Oslo" in response.choices[0].message.content

@@ -18,21 +18,29 @@ from helpers.runtimes import Backend, EndpointBackend, GenerationSettings, llama
 
 __all__ = ["DEFAULT_BACKENDS", "DEFAULT_SETTINGS", "endpoint_backends", "local_backends", "run_benchmark"]
 
-#: The backends ``python -m helpers.bench`` compares by default (llama.cpp only where installed).
-DEFAULT_BACKENDS = ("transformers-fp32", "onnx-int4", "llama.cpp")
+#: The backends ``python -m helpers.bench`` compares by default: every local route; the edge ones where prepared.
+DEFAULT_BACKENDS = ("transformers-fp32", "onnx-int4", "llama.cpp", "openvino-int4", "olive-int4", "foundry-local")
 DEFAULT_SETTINGS = GenerationSettings(max_new_tokens=64)
 
 
 def local_backends(names: Sequence[str] = DEFAULT_BACKENDS, verbose: bool = True) -> list[Backend]:
-    """List the local backends to compare; llama.cpp is left out (with one printed line) where it is not installed.
+    """List the local backends to compare; a route that cannot run here is left out with one printed line.
 
-    Introduced in notebook 10.
+    Introduced in notebook 10. The edge routes (``openvino-int4``, ``olive-int4``, ``foundry-local``) run once
+    ``python course.py setup --edge`` prepared them; llama.cpp needs ``xllamacpp`` (a course requirement).
     """
+    from helpers.runtimes.edge import EDGE_BACKENDS, edge_unprepared
+
     out = []
     for name in names:
         if name.startswith(("llama.cpp", "llamacpp")) and not llamacpp_available():
             if verbose:
-                print("llama.cpp: not installed (optional: pip install -r requirements-llamacpp.txt), left out.")
+                print("llama.cpp: xllamacpp is not installed (pip install -r requirements.txt), left out.")
+            continue
+        problem = edge_unprepared(name) if name in EDGE_BACKENDS else None
+        if problem:
+            if verbose:
+                print(f"{problem[:-1]}; left out.")
             continue
         out.append(make_backend(name))
     return out

@@ -157,19 +157,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     import xllamacpp
 
-    params = xllamacpp.CommonParams()
-    params.model.path = args.gguf
-    params.model_alias = {args.alias}
-    params.hostnames = ["127.0.0.1"]
-    params.port = args.port
-    params.n_parallel = args.parallel
-    params.n_ctx = args.parallel * args.ctx_per_slot
+    from helpers.runtimes.llamacpp import llamacpp_params
+
+    params = llamacpp_params(args.gguf, args.threads, args.ctx_per_slot, port=args.port, parallel=args.parallel,
+                             alias=args.alias, quiet=False)
     params.cont_batching = True
     params.n_threads_http = args.parallel + 4  # one HTTP thread per slot, and a few for health checks and queueing
-    params.cpuparams.n_threads = args.threads
-    params.cpuparams_batch.n_threads = args.threads
     params.cpuparams.poll = params.cpuparams_batch.poll = args.poll
-    params.warmup = False
     key = os.environ.pop(KEY_ENV, "")
     if key:
         params.api_keys = [key]

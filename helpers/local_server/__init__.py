@@ -2,7 +2,7 @@
 
 The course's ``local`` provider is a real HTTP server on ``127.0.0.1``: ``transformers serve`` with the
 default model (SmolLM2-135M-Instruct, prepared offline by :mod:`helpers.models`). The same machinery
-starts llama.cpp's server (``python -m llama_cpp.server``) for the course's GGUF file.
+starts llama.cpp's server (the prebuilt ``xllamacpp`` wheel) for the course's GGUF file.
 
 Every server started here is stopped when the Python process (or notebook kernel) ends: an ``atexit``
 hook stops it, it runs in its own process group so the whole group goes, and on Linux the kernel

@@ -230,7 +230,7 @@ class LocalServer:
             if status == 200:
                 self.ready = True
                 return self
-            if status:
+            if status and not (status == 503 and "Loading model" in body):  # llama.cpp: 503 while it loads
                 self.stop(keep_log=True)
                 raise CourseError(
                     f"{self.name} answered HTTP {status} to a test request ({body[:200]}); see {self.log_path}."

@@ -1,4 +1,4 @@
-"""The servers the course uses: ``transformers serve`` with the default model, and llama.cpp's server on its GGUF."""
+"""The servers the course uses: ``transformers serve`` with the default model, llama.cpp (xllamacpp) on its GGUF."""
 
 from __future__ import annotations
 
@@ -109,30 +109,32 @@ def server_threads() -> int:
     return max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
-def llamacpp_server(gguf: Path | None = None, port: int | None = None, n_ctx: int = 2048) -> LocalServer:
-    """llama.cpp's OpenAI-compatible server (``llama-cpp-python[server]``) for a GGUF file, not started yet.
+def llamacpp_server(gguf: Path | None = None, port: int | None = None, n_ctx: int = 2048,
+                    threads: int | None = None) -> LocalServer:
+    """llama.cpp's own OpenAI-compatible server (``xllamacpp``, no compiler) for a GGUF file, not started yet.
 
-    Introduced in notebook 05.
+    Introduced in notebook 05. It runs the class engine (:mod:`helpers.classroom.engine`) with one slot and
+    no key, on 127.0.0.1: ``GET /v1/models`` lists the file's name, chat completions stream.
 
     Raises:
-        CourseError: llama-cpp-python or its server extra is not installed.
+        CourseError: xllamacpp is not installed.
 
     """
-    from importlib.util import find_spec
+    from helpers.runtimes.llamacpp import llamacpp_available
 
-    if find_spec("llama_cpp") is None or find_spec("sse_starlette") is None:
-        raise CourseError(
-            "llama-cpp-python with its server extra is not installed: run `pip install -r requirements-llamacpp.txt` "
-            "(compiles llama.cpp, about 7 minutes once), then restart the kernel."
-        )
+    if not llamacpp_available():
+        raise CourseError("xllamacpp is not installed: run `python course.py setup` (or `pip install -r "
+                          "requirements.txt`), then restart the kernel.")
     if gguf is None:
         from helpers.models import default_gguf_path
 
         gguf = default_gguf_path()
     model_id = Path(gguf).stem
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", model_id,
-               "--host", "127.0.0.1", "--port", "{port}", "--n_ctx", str(n_ctx), "--verbose", "false"]
-    return LocalServer("llama.cpp server", command, model=model_id, port=port)
+    command = [sys.executable, "-m", "helpers.classroom.engine", "--gguf", str(gguf), "--alias", model_id,
+               "--port", "{port}", "--parallel", "1", "--ctx-per-slot", str(n_ctx),
+               "--threads", str(threads or server_threads())]
+    env = {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # helpers may be found through sys.path only
+    return LocalServer("llama.cpp server", command, model=model_id, port=port, env=env)
 
 
 def default_server(start: bool = True, verbose: bool = True) -> LocalServer:

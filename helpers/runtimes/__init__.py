@@ -8,7 +8,7 @@ the benchmark times it through the very same methods, so comparisons are fair.
 | ``base`` | :class:`GenerationSettings`, the :class:`Backend` base class, stream helpers |
 | ``transformers`` | :class:`TransformersChat` (a loaded model), :class:`TransformersBackend` (lazy) |
 | ``onnx`` | :class:`OnnxChat`, :class:`OnnxBackend` (ONNX Runtime GenAI) |
-| ``llamacpp`` | :class:`LlamaCppBackend` (llama-cpp-python, optional) |
+| ``llamacpp`` | :class:`LlamaCppBackend` (llama.cpp in-process and on 127.0.0.1, via xllamacpp) |
 | ``endpoint`` | :class:`EndpointBackend` (an OpenAI-compatible server) |
 | ``factory`` | :func:`make_backend` (by short name) |
 

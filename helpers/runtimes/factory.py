@@ -11,6 +11,9 @@ __all__ = ["make_backend"]
 def make_backend(name: str, model: str | None = None, threads: int | None = None) -> Backend:
     """Make a backend by name: ``transformers-fp32``, ``onnx-int4``/``int8``/``fp32``, ``llama.cpp``, ``endpoint:<x>``.
 
+    The edge routes of notebook 12 (``openvino-int4``, ``olive-int4``, ``foundry-local``) are lazy
+    :class:`~helpers.runtimes.edge.EdgeBackend` objects: they load only what ``course.py setup --edge`` prepared.
+
     Introduced in notebook 10.
 
     Example:
@@ -35,9 +38,13 @@ def make_backend(name: str, model: str | None = None, threads: int | None = None
         return OnnxBackend(precision, model, threads=threads)
     if key.startswith(("llama.cpp", "llamacpp", "llama-cpp")):
         return LlamaCppBackend(threads=threads)
+    from helpers.runtimes.edge import EDGE_BACKENDS, EdgeBackend
+
+    if key in EDGE_BACKENDS:
+        return EdgeBackend(key, threads=threads)
     if key.startswith(("endpoint:", "cloud:")):
         return EndpointBackend(name.split(":", 1)[1])
     raise CourseError(
-        f"Unknown backend {name!r}: use transformers-fp32, onnx-int4, onnx-int8, onnx-fp32, llama.cpp "
-        "or endpoint:<provider>."
+        f"Unknown backend {name!r}: use transformers-fp32, onnx-int4, onnx-int8, onnx-fp32, llama.cpp, "
+        "openvino-int4, olive-int4, foundry-local or endpoint:<provider>."
     )
