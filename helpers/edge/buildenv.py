@@ -34,7 +34,9 @@ from helpers.edge.installer import find_installer
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
 
-__all__ = ["ENVS", "EnvSpec", "EnvUnavailableError", "ensure_env", "env_dir", "env_python", "env_ready", "try_env"]
+__all__ = [
+    "ENVS", "EnvSpec", "EnvUnavailableError", "ensure_env", "env_dir", "env_python", "env_ready", "env_tool", "try_env",
+]
 
 STAMP = "slm-lab-env.txt"
 
@@ -209,3 +211,15 @@ def try_env(spec: EnvSpec | str, root: Path | None = None, quiet: bool = False) 
     except EnvUnavailableError as exc:
         print(f"Skipped: {exc}", flush=True)
         return None
+
+
+def env_tool(env: str, tool: str, quiet: bool = False) -> tuple[str, Path]:
+    """The command-line ``tool`` of the isolated environment ``env`` (built once) and the default model's folder.
+
+    Introduced in notebook 12 (the OpenVINO export and the Olive build both start here).
+    """
+    from helpers.models import prepare_default_model
+
+    python = ensure_env(env, quiet=quiet)
+    hf = prepare_default_model(onnx=(), verbose=not quiet)["hf"]
+    return shutil.which(tool, path=str(python.parent)) or str(python.parent / tool), Path(hf)

@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from helpers.edge.buildenv import ensure_env
+from helpers.edge.buildenv import env_tool
 from helpers.errors import CourseError
 
 __all__ = ["OLIVE_ARGS", "olive_chat", "olive_dir", "onnx_quantization", "prepare_olive"]
@@ -38,14 +38,12 @@ def olive_dir() -> Path:
 
 def prepare_olive(quiet: bool = False) -> Path:
     """Build the default model with Olive (once; about 20 s plus its environment) and return the folder."""
-    from helpers.models import build_atomically, is_complete, prepare_default_model
+    from helpers.models import build_atomically, is_complete
 
     out = olive_dir()
     if is_complete(out):
         return out
-    python = ensure_env("olive", quiet=quiet)
-    hf = prepare_default_model(onnx=(), verbose=not quiet)["hf"]
-    cli = shutil.which("olive", path=str(python.parent)) or str(python.parent / "olive")
+    cli, hf = env_tool("olive", "olive", quiet=quiet)
 
     def build(tmp: Path) -> None:
         if not quiet:

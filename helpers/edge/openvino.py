@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator, Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.edge.base import EdgeChat
-from helpers.edge.buildenv import ensure_env
+from helpers.edge.buildenv import env_tool
 from helpers.errors import CourseError
 from helpers.prompts import Message
 
@@ -43,14 +42,12 @@ def openvino_dir() -> Path:
 
 def prepare_openvino(quiet: bool = False) -> Path:
     """Export the default model to OpenVINO int4 (once; about 100 s on 2 cores) and return the folder."""
-    from helpers.models import build_atomically, is_complete, prepare_default_model
+    from helpers.models import build_atomically, is_complete
 
     out = openvino_dir()
     if is_complete(out):
         return out
-    python = ensure_env("optimum-intel", quiet=quiet)
-    hf = prepare_default_model(onnx=(), verbose=not quiet)["hf"]
-    cli = shutil.which("optimum-cli", path=str(python.parent)) or str(python.parent / "optimum-cli")
+    cli, hf = env_tool("optimum-intel", "optimum-cli", quiet=quiet)
 
     def build(tmp: Path) -> None:
         if not quiet:
