@@ -14,6 +14,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "agg")
 # Tests must not pick up a learner's switch to a hub model or their cloud keys.
 os.environ.pop("SLM_LAB_MODEL", None)
+# Benchmarks run by tests (notebook 10) save into a temporary folder, not the learner's results/.
+if not os.environ.get("SLM_LAB_RESULTS_DIR"):
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["SLM_LAB_RESULTS_DIR"] = tempfile.mkdtemp(prefix="slm-lab-results-")
+    atexit.register(shutil.rmtree, os.environ["SLM_LAB_RESULTS_DIR"], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items):

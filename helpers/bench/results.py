@@ -11,12 +11,22 @@ from typing import Any
 
 from helpers.bench.roofline import Bandwidth
 from helpers.bench.stats import fmt, machine_info, summarize
-from helpers.env import REPO_ROOT
+from helpers.env import REPO_ROOT, get_env
 from helpers.errors import CourseError
 
-__all__ = ["RESULTS_DIR", "BenchmarkResult"]
+__all__ = ["RESULTS_DIR", "BenchmarkResult", "results_dir"]
 
 RESULTS_DIR = REPO_ROOT / "results"
+
+
+def results_dir() -> Path:
+    """Where benchmark results are saved: ``$SLM_LAB_RESULTS_DIR``, else ``results/`` (git-ignored).
+
+    The tests set the variable to a temporary folder, so running them leaves nothing in ``results/``.
+    Introduced in notebook 10.
+    """
+    folder = get_env("SLM_LAB_RESULTS_DIR")
+    return Path(folder).expanduser() if folder else RESULTS_DIR
 
 
 @dataclass
@@ -81,11 +91,11 @@ class BenchmarkResult:
         }
 
     def save(self, folder: Path | str | None = None, stem: str | None = None) -> dict[str, Path]:
-        """Write ``<stem>.json`` (everything) and ``<stem>.csv`` (one line per run) under ``results/``.
+        """Write ``<stem>.json`` (everything) and ``<stem>.csv`` (one line per run) under :func:`results_dir`.
 
         The file names carry the host name and time, so results from several machines can sit side by side.
         """
-        folder = Path(folder) if folder else RESULTS_DIR
+        folder = Path(folder) if folder else results_dir()
         folder.mkdir(parents=True, exist_ok=True)
         stem = stem or f"bench-{self.machine.get('host', 'host')}-{self.created.replace(':', '')}"
         paths = {"json": folder / f"{stem}.json", "csv": folder / f"{stem}.csv"}
