@@ -63,7 +63,8 @@ class BenchmarkResult:
         """Format the summary as a fixed-width text table."""
         header = (
             f"{'backend':20s} {'threads':>7s} {'decode tok/s (IQR)':>19s} {'first token':>12s} {'total':>8s} "
-            f"{'weights':>9s} {'read/token':>10s} {'ceiling':>8s} {'of ceiling':>10s} {'RAM added':>9s}"
+            f"{'weights':>9s} {'read/token':>10s} {'ceiling':>8s} {'all cores':>9s} {'of ceiling':>10s} "
+            f"{'RAM added':>9s}"
         )
         lines = [header, "-" * len(header)]
         for r in self.summary():
@@ -73,6 +74,7 @@ class BenchmarkResult:
                 f"{r['backend']:20s} {r.get('threads', '')!s:>7s} {spread:>19s} {fmt(r['ttft_s'], '.3f', ' s'):>12s} "
                 f"{fmt(r['total_s'], '.2f', ' s'):>8s} {fmt(r['weight_mb'], '.0f', ' MB'):>9s} "
                 f"{fmt(r['read_mb_per_token'], '.0f', ' MB'):>10s} {fmt(r['ceiling_tps'], '.0f'):>8s} "
+                f"{fmt(r['ceiling_all_cores_tps'], '.0f'):>9s} "
                 f"{fmt(100 * r['roofline_fraction'], '.0f', ' %'):>10s} {fmt(r['added_rss_mb'], '.0f', ' MB'):>9s}"
             )
         for name, why in self.skipped.items():
