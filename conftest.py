@@ -14,6 +14,28 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "agg")
 # Tests must not pick up a learner's switch to a hub model or their cloud keys.
 os.environ.pop("SLM_LAB_MODEL", None)
+# Benchmarks run by tests (notebook 10) save into a temporary folder, not the learner's results/.
+if not os.environ.get("SLM_LAB_RESULTS_DIR"):
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["SLM_LAB_RESULTS_DIR"] = tempfile.mkdtemp(prefix="slm-lab-results-")
+    atexit.register(shutil.rmtree, os.environ["SLM_LAB_RESULTS_DIR"], ignore_errors=True)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Leave out of nbval's collection the notebooks that tests/test_notebook_reruns.py runs twice in one kernel.
+
+    That test's first run is what nbval would do (the notebook's own parameters, no error output, pinned outputs
+    compared after the same sanitizing), so running them here as well would only double the suite's time. A
+    notebook named on the command line is still collected (pytest does not ask this hook about those).
+    """
+    if collection_path.suffix != ".ipynb":
+        return None
+    from tests.test_notebook_reruns import RERUNS
+
+    return True if f"notebooks/{collection_path.name}" in RERUNS else None
 
 
 def pytest_collection_modifyitems(items):

@@ -17,6 +17,7 @@ import html
 import random
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,8 @@ from helpers.timing import GenerationStats, measure_stream
 __all__ = ["DEFAULT_SYSTEM", "Choice", "Playground", "available_choices"]
 
 DEFAULT_SYSTEM = "You are a helpful assistant. Answer briefly."
+#: The playground built last in this kernel (a new one closes it: one model and one UI at a time).
+_LATEST: weakref.ref[Playground] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,25 @@ def available_choices(verbose: bool = False) -> list[Choice]:
     if verbose:
         print(f"Picker: {len(choices)} choices ({', '.join(c.backend for c in choices)}).")
     return choices
+
+
+def _close_tree(widget: Any) -> None:
+    """Close a widget, its children, and their layouts and styles (each is a widget with a comm of its own)."""
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if hasattr(part, "close"):
+            part.close()
+    widget.close()
+
+
+def _replace_latest(playground: Playground) -> None:
+    """Close the playground built before this one (a cell run again): its answer, its model and its widgets."""
+    global _LATEST
+    previous = _LATEST() if _LATEST is not None else None
+    if previous is not None and previous is not playground:
+        previous.close(widgets=True)
+    _LATEST = weakref.ref(playground)
 
 
 class Playground:
@@ -176,6 +198,7 @@ class Playground:
             ],
             layout=w.Layout(width="auto", max_width="1000px"),
         )
+        _replace_latest(self)
 
     def _make_backend(self, name: str) -> Backend:
         return make_backend(name, threads=self.threads)
@@ -350,10 +373,16 @@ class Playground:
             raise CourseError(self.last["error"])
         return self.last["text"], self.last["stats"]
 
-    def close(self) -> None:
-        """Stop any answer and free the loaded model."""
+    def close(self, widgets: bool = False) -> None:
+        """Stop any answer and free the loaded model; ``widgets=True`` also closes the widgets (the UI goes).
+
+        A new ``Playground`` does this to the previous one, so running its cell again (or Run All twice)
+        leaves one playground, one model and one set of widgets in the kernel.
+        """
         self.on_stop()
         self.wait()
         if self._backend is not None:
             self._backend.close()
         self._backend = None
+        if widgets and getattr(self, "ui", None) is not None:
+            _close_tree(self.ui)

@@ -3,6 +3,7 @@
 No timing asserts: speeds are only checked to be measured (positive, finite), never to be fast.
 """
 
+import dataclasses
 import json
 import math
 import sys
@@ -94,6 +95,30 @@ def test_bandwidth_is_measured_and_gives_a_ceiling():
     assert bw.ceiling(bw.read_gb_s * 1e9 / 50) == pytest.approx(50)
     with pytest.raises(CourseError, match="at least 1"):
         measure_bandwidth(size_mb=0)
+
+
+def test_bandwidth_is_measured_at_each_thread_count_up_to_all_cores():
+    bw = measure_bandwidth(size_mb=32, repeats=2, workers=4)
+    assert sorted(bw.read_by_threads) == [1, 2, 4]
+    assert bw.read_by_threads[1] == bw.one_core_read_gb_s and bw.read_gb_s == max(bw.read_by_threads.values())
+    print("read GB/s by threads:", {n: round(v, 1) for n, v in bw.read_by_threads.items()})
+    again = Bandwidth(**json.loads(json.dumps(dataclasses.asdict(bw))))  # as a saved result reads it back
+    assert again.read_by_threads == bw.read_by_threads
+
+
+def test_the_roofline_uses_the_bandwidth_of_the_threads_the_backend_ran_with():
+    bw = Bandwidth(read_gb_s=18.0, copy_gb_s=30.0, workers=2, size_mb=16, one_core_read_gb_s=10.0,
+                   read_by_threads={1: 10.0, 2: 18.0})
+    runs = [{**_run("one-thread", 50.0), "threads": 1}, {**_run("two-threads", 50.0), "threads": 2},
+            {**_run("default", 50.0), "threads": None}]
+    rows = {r["backend"]: r for r in summarize(runs, bw)}
+    one = rows["one-thread"]
+    assert one["bandwidth_gb_s"] == 10.0 and one["ceiling_tps"] == pytest.approx(100.0)  # 10 GB/s / 100 MB
+    assert one["ceiling_all_cores_tps"] == pytest.approx(180.0) and one["roofline_fraction"] == pytest.approx(0.5)
+    assert rows["two-threads"]["ceiling_tps"] == pytest.approx(180.0)
+    assert rows["default"]["ceiling_tps"] == pytest.approx(180.0), "a runtime's own default uses every core"
+    table = BenchmarkResult(runs, {}, bw).table()
+    assert "all cores" in table and " 100 " in table and " 180 " in table, "both ceilings are shown"
 
 
 def _run(backend, tps, tokens=20, ttft=0.1, read_mb=100.0):

@@ -97,3 +97,12 @@ def test_sampling_draws_a_new_seed_per_request_unless_one_is_fixed(app):
         assert app.ask("Invent a name for a cat.", max_new_tokens=8)[0] == first  # same seed, same sample
     finally:
         app.seed = None
+
+
+def test_building_a_playground_again_closes_the_previous_one():
+    """Running the playground's cell again leaves one set of widgets in the kernel, not two."""
+    first = Playground(choices=[Choice("int4", "onnx-int4")], threads=1)
+    second = Playground(choices=[Choice("int4", "onnx-int4")], threads=1)
+    parts = [first.ui, first.send_button, first.temperature, first.temperature.layout, first.temperature.style]
+    assert all(part.comm is None for part in parts), "the first playground's widgets are closed"
+    assert second.ui.comm is not None and second.send_button.comm is not None

@@ -469,6 +469,44 @@ def test_slm_lab_provider_wins(stub, monkeypatch):
         connect(verbose=False)
 
 
+def test_fallback_says_why_and_uses_the_other_provider_when_the_cloud_cannot_be_used(stub, monkeypatch, capsys):
+    ollama, _ = stub([(200, {"object": "list", "data": []}, {})], provider="ollama")
+    monkeypatch.setenv("NVIDIA_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("NIM_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    conn = connect(fallback="ollama", max_retries=0)
+    out = capsys.readouterr().out
+    assert conn.name == "ollama" and conn.base_url == ollama.url + "/v1"
+    assert "Provider nim cannot be used now: Could not connect to NVIDIA NIM" in out and "Using ollama instead." in out
+    assert FAKE_KEY not in out
+
+
+@pytest.mark.parametrize(("answer", "kept"), [
+    ((200, {"object": "list", "data": [{"id": "m", "object": "model", "created": 0, "owned_by": "x"}]}, {}), True),
+    ((404, {"error": {"message": "no such route"}}, {}), True),  # no /models here: cannot tell, so keep it
+    (error(401, "bad key"), False),
+    ((200, PORTAL, {"Content-Type": "text/html"}), False),
+])
+def test_fallback_checks_the_model_list_once(stub, answer, kept):
+    server, _ = stub([answer])
+    conn = connect("nim", fallback="ollama", verbose=False, max_retries=2)
+    assert (conn.name == "nim") is kept
+    assert [r["path"] for r in server.requests] == ["/v1/models"], "one GET /models, no retries, no chat"
+
+
+def test_explain_turns_an_sdk_error_into_the_sentence(stub):
+    from azure.ai.inference import ChatCompletionsClient
+    from azure.ai.inference.models import UserMessage
+    from azure.core.credentials import AzureKeyCredential
+    from azure.core.exceptions import AzureError
+
+    _, conn = stub([error(401, "bad key " + FAKE_KEY)], max_retries=0)
+    legacy = ChatCompletionsClient(endpoint=conn.base_url, credential=AzureKeyCredential(FAKE_KEY), model=conn.model)
+    with pytest.raises(AzureError) as raw:
+        legacy.complete(messages=[UserMessage("Hi")])
+    message = str(conn.explain(raw.value))
+    assert "rejected the key in NVIDIA_API_KEY with 401" in message and FAKE_KEY not in message
+
+
 def test_a_missing_key_says_which_variable_to_set():
     with pytest.raises(CourseError, match="NVIDIA_API_KEY is not set"):
         connect("nim", verbose=False)

@@ -26,7 +26,7 @@ from helpers.bench.cli import main, report
 from helpers.bench.harness import DEFAULT_BACKENDS, DEFAULT_SETTINGS, endpoint_backends, local_backends, run_benchmark
 from helpers.bench.prompts import PROMPTS_FILE, BenchPrompt, load_prompts, prompts_from_texts
 from helpers.bench.quantization import QuantizationTradeoff, answer_agreement, quantization_tradeoff
-from helpers.bench.results import RESULTS_DIR, BenchmarkResult
+from helpers.bench.results import RESULTS_DIR, BenchmarkResult, results_dir
 from helpers.bench.roofline import Bandwidth, measure_bandwidth
 from helpers.bench.stats import summarize
 from helpers.bench.threads import tune_threads
@@ -53,6 +53,7 @@ __all__ = [
     "prompts_from_texts",
     "quantization_tradeoff",
     "report",
+    "results_dir",
     "run_benchmark",
     "summarize",
     "torch_weight_bytes",

@@ -95,7 +95,7 @@ def run_benchmark(
         on_error: ``"skip"`` prints one line and goes on with the next backend; ``"raise"`` stops.
         keep_loaded: Keep models loaded afterwards (by default each is closed once measured).
         progress: Show a progress bar.
-        save: ``True`` saves under ``results/``; a path saves there.
+        save: ``True`` saves under :func:`~helpers.bench.results.results_dir` (``results/``); a path saves there.
 
     Returns:
         A :class:`BenchmarkResult`; ``print(result.table())`` shows it.

@@ -11,12 +11,22 @@ from typing import Any
 
 from helpers.bench.roofline import Bandwidth
 from helpers.bench.stats import fmt, machine_info, summarize
-from helpers.env import REPO_ROOT
+from helpers.env import REPO_ROOT, get_env
 from helpers.errors import CourseError
 
-__all__ = ["RESULTS_DIR", "BenchmarkResult"]
+__all__ = ["RESULTS_DIR", "BenchmarkResult", "results_dir"]
 
 RESULTS_DIR = REPO_ROOT / "results"
+
+
+def results_dir() -> Path:
+    """Where benchmark results are saved: ``$SLM_LAB_RESULTS_DIR``, else ``results/`` (git-ignored).
+
+    The tests set the variable to a temporary folder, so running them leaves nothing in ``results/``.
+    Introduced in notebook 10.
+    """
+    folder = get_env("SLM_LAB_RESULTS_DIR")
+    return Path(folder).expanduser() if folder else RESULTS_DIR
 
 
 @dataclass
@@ -53,7 +63,8 @@ class BenchmarkResult:
         """Format the summary as a fixed-width text table."""
         header = (
             f"{'backend':20s} {'threads':>7s} {'decode tok/s (IQR)':>19s} {'first token':>12s} {'total':>8s} "
-            f"{'weights':>9s} {'read/token':>10s} {'ceiling':>8s} {'of ceiling':>10s} {'RAM added':>9s}"
+            f"{'weights':>9s} {'read/token':>10s} {'ceiling':>8s} {'all cores':>9s} {'of ceiling':>10s} "
+            f"{'RAM added':>9s}"
         )
         lines = [header, "-" * len(header)]
         for r in self.summary():
@@ -63,6 +74,7 @@ class BenchmarkResult:
                 f"{r['backend']:20s} {r.get('threads', '')!s:>7s} {spread:>19s} {fmt(r['ttft_s'], '.3f', ' s'):>12s} "
                 f"{fmt(r['total_s'], '.2f', ' s'):>8s} {fmt(r['weight_mb'], '.0f', ' MB'):>9s} "
                 f"{fmt(r['read_mb_per_token'], '.0f', ' MB'):>10s} {fmt(r['ceiling_tps'], '.0f'):>8s} "
+                f"{fmt(r['ceiling_all_cores_tps'], '.0f'):>9s} "
                 f"{fmt(100 * r['roofline_fraction'], '.0f', ' %'):>10s} {fmt(r['added_rss_mb'], '.0f', ' MB'):>9s}"
             )
         for name, why in self.skipped.items():
@@ -81,11 +93,11 @@ class BenchmarkResult:
         }
 
     def save(self, folder: Path | str | None = None, stem: str | None = None) -> dict[str, Path]:
-        """Write ``<stem>.json`` (everything) and ``<stem>.csv`` (one line per run) under ``results/``.
+        """Write ``<stem>.json`` (everything) and ``<stem>.csv`` (one line per run) under :func:`results_dir`.
 
         The file names carry the host name and time, so results from several machines can sit side by side.
         """
-        folder = Path(folder) if folder else RESULTS_DIR
+        folder = Path(folder) if folder else results_dir()
         folder.mkdir(parents=True, exist_ok=True)
         stem = stem or f"bench-{self.machine.get('host', 'host')}-{self.created.replace(':', '')}"
         paths = {"json": folder / f"{stem}.json", "csv": folder / f"{stem}.csv"}

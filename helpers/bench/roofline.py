@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from helpers.errors import CourseError
@@ -34,10 +34,29 @@ class Bandwidth:
     workers: int
     size_mb: int
     one_core_read_gb_s: float = float("nan")
+    #: Read bandwidth measured with 1, 2, 4... threads (up to ``workers``): a runtime on 1 thread gets less.
+    read_by_threads: dict[int, float] = field(default_factory=dict)
 
-    def ceiling(self, bytes_per_token: float) -> float:
-        """Return the decode roofline in tokens/s for a model that reads ``bytes_per_token`` per token."""
-        return self.read_gb_s * 1e9 / bytes_per_token if bytes_per_token > 0 else float("nan")
+    def __post_init__(self) -> None:  # JSON turns the thread counts into strings
+        object.__setattr__(self, "read_by_threads", {int(k): float(v) for k, v in self.read_by_threads.items()})
+
+    def read_at(self, threads: int | None = None) -> float:
+        """Read bandwidth with ``threads`` threads: the figure measured at that count (or the nearest below).
+
+        ``None`` (a runtime's own default, about one thread per core) is the best figure, ``read_gb_s``.
+        """
+        if not threads or not self.read_by_threads:
+            return self.read_gb_s
+        below = [n for n in self.read_by_threads if n <= int(threads)]
+        return self.read_by_threads[max(below)] if below else self.read_gb_s
+
+    def ceiling(self, bytes_per_token: float, threads: int | None = None) -> float:
+        """Return the decode roofline in tokens/s for a model that reads ``bytes_per_token`` per token.
+
+        With ``threads``, the bandwidth measured at that thread count (:meth:`read_at`): the ceiling of a
+        benchmark that ran on 1 thread is set by what one thread can read, not by all cores together.
+        """
+        return self.read_at(threads) * 1e9 / bytes_per_token if bytes_per_token > 0 else float("nan")
 
 
 def _best_time(fn: Any, repeats: int) -> float:
@@ -51,13 +70,14 @@ def _best_time(fn: Any, repeats: int) -> float:
 
 
 def measure_bandwidth(size_mb: int = 256, repeats: int = 5, workers: int | None = None) -> Bandwidth:
-    """Measure main-memory bandwidth with NumPy: read (sum) on one core and on all cores, and copy.
+    """Measure main-memory bandwidth with NumPy: read (sum) with 1, 2, 4... threads up to all cores, and copy.
 
     Introduced in notebook 10.
 
-    Decoding runtimes use every core, so the ceiling uses whichever read figure is larger. "All
-    cores" is one thread per core, each summing its own slice of the array (NumPy releases the GIL
-    inside ``sum``, so the threads do run at the same time).
+    ``read_gb_s`` is the best read figure (what a runtime on every core can get); ``read_by_threads``
+    keeps each thread count's, so a benchmark run on fewer threads gets its own ceiling. "n threads" is
+    n threads each summing its own slice of the array (NumPy releases the GIL inside ``sum``, so the
+    threads do run at the same time).
 
     Example:
         >>> bw = measure_bandwidth(size_mb=16, repeats=1)
@@ -76,9 +96,10 @@ def measure_bandwidth(size_mb: int = 256, repeats: int = 5, workers: int | None 
     target = np.empty_like(data)
     single = data.nbytes / _best_time(data.sum, repeats) / 1e9
     copy = 2 * data.nbytes / _best_time(lambda: np.copyto(target, data), repeats) / 1e9
-    read = single
-    if workers > 1:
-        slices = np.array_split(data, workers)
-        with ThreadPoolExecutor(workers) as pool:
-            read = max(read, data.nbytes / _best_time(lambda: list(pool.map(np.sum, slices)), repeats) / 1e9)
-    return Bandwidth(read, copy, workers, size_mb, single)
+    by_threads = {1: single}
+    counts = sorted({workers, *(2**i for i in range(1, workers.bit_length()) if 2**i < workers)} - {1})
+    for count in counts:
+        parts = np.array_split(data, count)
+        with ThreadPoolExecutor(count) as pool:
+            by_threads[count] = data.nbytes / _best_time(lambda p=pool, s=parts: list(p.map(np.sum, s)), repeats) / 1e9
+    return Bandwidth(max(by_threads.values()), copy, workers, size_mb, single, by_threads)

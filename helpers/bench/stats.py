@@ -60,7 +60,8 @@ def summarize(runs: Sequence[dict[str, Any]], bandwidth: Bandwidth | None = None
     Introduced in notebook 10.
 
     Decode speed needs at least two generated tokens; runs with fewer are left out of it. With a
-    ``bandwidth``, each row gets ``ceiling_tps`` and ``roofline_fraction`` (median decode / ceiling).
+    ``bandwidth``, each row gets ``ceiling_tps`` and ``roofline_fraction`` (median decode / ceiling), both at
+    the bandwidth measured for the row's thread count (``bandwidth_gb_s``), and ``ceiling_all_cores_tps``.
 
     Example:
         >>> rows = summarize([{"backend": "x", "decode_tokens_per_s": s, "ttft_s": 0.1, "total_s": 1.0,
@@ -101,10 +102,14 @@ def summarize(runs: Sequence[dict[str, Any]], bandwidth: Bandwidth | None = None
         )
         on_cpu = first.get("device", "cpu") == "cpu"  # a GPU reads its own, much faster, memory
         if bandwidth is not None and on_cpu and math.isfinite(row["read_mb_per_token"]):
-            row["ceiling_tps"] = bandwidth.ceiling(row["read_mb_per_token"] * 1e6)
+            threads = first.get("threads") if isinstance(first.get("threads"), int) else None
+            row["bandwidth_gb_s"] = bandwidth.read_at(threads)  # at the thread count this backend ran with
+            row["ceiling_tps"] = bandwidth.ceiling(row["read_mb_per_token"] * 1e6, threads)
+            row["ceiling_all_cores_tps"] = bandwidth.ceiling(row["read_mb_per_token"] * 1e6)
             row["roofline_fraction"] = d_med / row["ceiling_tps"]
         else:
-            row["ceiling_tps"] = row["roofline_fraction"] = float("nan")
+            row["bandwidth_gb_s"] = row["ceiling_tps"] = row["ceiling_all_cores_tps"] = float("nan")
+            row["roofline_fraction"] = float("nan")
         rows.append(row)
     return rows
 

@@ -40,9 +40,13 @@ def plot_roofline(result: Any, bandwidth: Any = None, title: str | None = None) 
     x = np.geomspace(min(sizes) / 3, max(sizes) * 3, 100)
     ax.plot(x, gb_s * 1e3 / x, color="black", lw=1.5, label=f"ceiling: {gb_s:.1f} GB/s / MB read per token")
     ax.fill_between(x, gb_s * 1e3 / x, x * 0 + 1e5, color="grey", alpha=0.12, label="unreachable")
+    # a backend run on fewer threads than all cores has a lower ceiling: the bandwidth measured at its thread count
+    for row_gb_s in sorted({r["bandwidth_gb_s"] for r in rows if finite(r.get("bandwidth_gb_s"))} - {gb_s}):
+        ax.plot(x, row_gb_s * 1e3 / x, color="black", lw=1, ls="--",
+                label=f"ceiling at fewer threads: {row_gb_s:.1f} GB/s")
     for r in rows:
         mb, tps = r["read_mb_per_token"], r["decode_tps"]
-        ceiling = gb_s * 1e3 / mb
+        ceiling = _ceiling(r, gb_s)
         color = runtime_color(r["runtime"])
         # the gap to the ceiling: a dotted line up to a hollow marker on the roofline
         ax.plot([mb, mb], [tps, ceiling], color=color, lw=1.2, ls=":", zorder=2)
@@ -63,7 +67,7 @@ def plot_roofline(result: Any, bandwidth: Any = None, title: str | None = None) 
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(which="both", alpha=0.25)
 
-    fractions = [100 * r["decode_tps"] / (gb_s * 1e3 / r["read_mb_per_token"]) for r in rows]
+    fractions = [100 * r["decode_tps"] / _ceiling(r, gb_s) for r in rows]
     bars = ax_frac.barh([r["backend"] for r in rows], fractions, color=[runtime_color(r["runtime"]) for r in rows])
     ax_frac.bar_label(bars, labels=[f"{f:.0f}%" for f in fractions], padding=3, fontsize=9)
     ax_frac.axvline(100, color="black", lw=1)
@@ -76,3 +80,8 @@ def plot_roofline(result: Any, bandwidth: Any = None, title: str | None = None) 
     fig.suptitle(title or heading, fontsize=12)
     fig.tight_layout()
     return fig
+
+
+def _ceiling(row: dict[str, Any], gb_s: float) -> float:
+    """The row's ceiling in tokens/s: at its own thread count's bandwidth when known, else at ``gb_s``."""
+    return row["ceiling_tps"] if finite(row.get("ceiling_tps")) else gb_s * 1e3 / row["read_mb_per_token"]

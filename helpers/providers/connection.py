@@ -93,6 +93,32 @@ class Connection:
     def __str__(self) -> str:
         return f"{self.name} · {self.model} at {self.base_url} ({self.reason})"
 
+    def explain(self, exc: BaseException) -> CourseError:
+        """The one-sentence :class:`CourseError` for an SDK error met while calling this connection.
+
+        For code that uses an SDK directly (the upstream lesson's ``azure-ai-inference`` client, say):
+        ``except AzureError as err: print(conn.explain(err))``.
+        """
+        if self._ctx is None:
+            return CourseError(f"{self.title} failed with {type(exc).__name__}.")
+        return explain_error(exc, self._ctx)
+
+    def check(self, timeout_s: float = 15.0) -> CourseError | None:
+        """Ask ``GET /models`` once (no retries); return why the endpoint cannot be used now, or ``None``.
+
+        A refused connection, a timeout, a rejected key or a sign-in page each come back as the sentence
+        a chat call would raise. An endpoint without ``/models`` (404, 405 or 501) is taken as usable.
+        """
+        timeout = min(timeout_s, self._ctx.timeout_s) if self._ctx else timeout_s
+        try:
+            raw = self.client.with_options(max_retries=0, timeout=timeout).models.with_raw_response.list()
+        except CourseError as err:
+            return None if getattr(err, "status", None) in (404, 405, 501) else err
+        content_type = raw.headers.get("content-type", "")
+        if "json" not in content_type and self._ctx is not None:  # a sign-in page or a proxy's own answer
+            return CourseError(self._ctx.scrub(_not_json_message(self._ctx, raw.text, content_type)))
+        return None
+
     def _kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.setdefault("model", self.model)
         kwargs.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
@@ -135,6 +161,7 @@ def connect(
     verbose: bool = True,
     timeout_s: float | None = None,
     max_retries: int | None = None,
+    fallback: str | None = None,
 ) -> Connection:
     """Return a ready OpenAI client and model id for a provider, and print one line saying which and why.
 
@@ -147,6 +174,9 @@ def connect(
         verbose: Print the one line.
         timeout_s: Seconds per request (default 60 for clouds, 300 for local servers; ``SLM_LAB_TIMEOUT_S``).
         max_retries: Retries for 429/5xx/timeouts (default 3; ``SLM_LAB_MAX_RETRIES``).
+        fallback: A provider (``"local"``) to use instead when the chosen one is a cloud or Ollama endpoint
+            that cannot be used now (:meth:`Connection.check`: unreachable, key rejected, a sign-in page);
+            the reason and the switch are printed. ``None``: no check, no fallback.
 
     Raises:
         CourseError: Unknown provider, or a missing key or endpoint (the sentence names the variable).
@@ -189,6 +219,10 @@ def connect(
     )
     client._slm_context = ctx
     conn = Connection(spec.name, model_id, client, base_url, reason, key, ctx, server)
+    if fallback and fallback != spec.name and spec.kind != "local" and (problem := conn.check()) is not None:
+        # said, never silent: the reason, then the provider used instead
+        print(f"Provider {spec.name} cannot be used now: {problem} Using {fallback} instead.", flush=True)
+        return connect(fallback, verbose=verbose, timeout_s=timeout_s, max_retries=max_retries)
     starting = server is not None and not (server.alive and server.ready)
     if verbose:  # one line; a server being started completes it when it answers
         print(f"Provider: {conn}", end=" | starting the server (about 20 s)..." if starting else "\n", flush=True)

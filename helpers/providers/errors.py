@@ -247,4 +247,6 @@ def explain_error(exc: BaseException, ctx: _Context) -> CourseError:
         message = _not_json_message(ctx, _response_text(response), headers.get("content-type", ""))
     else:
         message = f"{ctx.title} failed with {cls}: {_detail(None, str(exc), ctx)}."
-    return CourseError(ctx.scrub(message[:1].upper() + message[1:]))
+    error = CourseError(ctx.scrub(message[:1].upper() + message[1:]))
+    error.status = status if isinstance(status, int) else None  # type: ignore[attr-defined]
+    return error

@@ -53,7 +53,12 @@ class TransformersChat(Backend):
         return TransformersChat(*load_transformers(name, device=device, verbose=verbose))
 
     def stream(self, msgs: Sequence[Message], settings: GenerationSettings | None = None) -> Iterator[str]:
-        """Yield the answer one token at a time (generation runs in a background thread)."""
+        """Yield the answer one token at a time (generation runs in a background thread).
+
+        Closing the iterator early (the playground's Stop, a benchmark's time limit) stops ``generate``
+        at its next token: a stopping criterion watches an event that closing sets, and the close waits
+        for the background thread, so no core keeps decoding an answer nobody reads.
+        """
         import torch
 
         settings = settings or GenerationSettings()
@@ -72,25 +77,42 @@ class TransformersChat(Backend):
             kwargs.update(temperature=settings.temperature, top_p=settings.top_p, top_k=settings.top_k or None)
             torch.manual_seed(settings.seed)
         errors: list[BaseException] = []
+        stop = threading.Event()
 
         def run() -> None:
             try:
                 with torch.inference_mode():
-                    self.model.generate(**inputs, streamer=_token_streamer(self.tokenizer, pieces), **kwargs)
+                    self.model.generate(**inputs, streamer=_token_streamer(self.tokenizer, pieces),
+                                        stopping_criteria=_stop_when_set(stop), **kwargs)
             except BaseException as exc:  # surfaced in the consuming thread below
                 errors.append(exc)
                 pieces.put(None)
 
-        worker = threading.Thread(target=run, daemon=True)
+        worker = threading.Thread(target=run, name="slm-lab-transformers-generate", daemon=True)
         worker.start()
-        while (piece := pieces.get()) is not None:
-            yield piece
-        worker.join()
+        try:
+            while (piece := pieces.get()) is not None:
+                yield piece
+        finally:  # also when the consumer closes the stream early: generate() ends after its current token
+            stop.set()
+            worker.join()
         if errors:
             raise errors[0]
 
     def close(self) -> None:
         """Nothing to free: the caller loaded this model and keeps it."""
+
+
+def _stop_when_set(stop: threading.Event) -> Any:
+    """A ``generate`` stopping criterion that ends every sequence once ``stop`` is set (checked after each token)."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class _StopWhenSet(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **_: Any) -> Any:
+            return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([_StopWhenSet()])
 
 
 def _token_streamer(tokenizer: Any, pieces: queue.Queue[str | None]) -> Any:
