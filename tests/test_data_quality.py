@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from helpers.data_quality import checks as dq
+from helpers.checks import lab06_textbook_data as dq
 from helpers.data_quality.experiment import load_heldout
 from helpers.data_quality.generators import heldout_items, textbook_like, web_like
 from helpers.data_quality.tenses import (

@@ -16,6 +16,8 @@ This module is the framework; ``lab01_prompts`` ... ``lab05_tools`` hold each la
 from __future__ import annotations
 
 import difflib
+import numbers
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,8 @@ __all__ = [
     "RESULTS",
     "CheckResult",
     "answer_or",
+    "as_bool",
+    "as_number",
     "assert_all_passed",
     "failed",
     "is_implemented",
@@ -222,3 +226,73 @@ def is_implemented(function: Any, *probe: Any) -> bool:
         return function(*probe) is not ...
     except Exception:  # it does something; its own check reports what goes wrong
         return True
+
+
+_YES = {"true", "yes", "y", "fits", "it fits", "1"}
+_NO = {"false", "no", "n", "does not fit", "doesn't fit", "it does not fit", "0"}
+
+
+def as_bool(value: Any) -> bool | None:
+    """Read a yes/no answer: ``True``/``False``, ``1``/``0`` or the words ``"yes"``/``"no"``; ``None`` if unclear.
+
+    Introduced in lab 03.
+
+    ``bool("no")`` is ``True`` in Python, so a check must never call ``bool`` on a learner's string.
+
+    Example:
+        >>> as_bool("No"), as_bool(True), as_bool(" yes "), as_bool("maybe")
+        (False, True, True, None)
+
+    """
+    if isinstance(value, bool) or (isinstance(value, numbers.Integral) and value in (0, 1)):
+        return bool(value)
+    if hasattr(value, "item") and not isinstance(value, str):  # a NumPy bool
+        return as_bool(value.item())
+    if isinstance(value, str):
+        word = value.strip().lower().rstrip(".!")
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+    return None
+
+
+_UNITS = {"": 1.0, "b": 1e-9, "byte": 1e-9, "bytes": 1e-9, "kb": 1e-6, "mb": 1e-3, "gb": 1.0, "tb": 1e3}
+_QUANTITY = re.compile(r"^\s*([-+]?\d+(?:[.,_]\d+)*(?:\.\d+)?(?:e[-+]?\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+
+
+def as_number(value: Any, unit: str = "gb") -> float | None:
+    """Read a number in ``unit`` (``"gb"`` or ``"mb"``): a real number, or a string with an explicit unit.
+
+    Introduced in lab 02.
+
+    A string may say its unit (``"29.4 GB"``, ``"29400000000 bytes"``, ``"538 MB"``): it is converted. A bare
+    number is taken to be in ``unit`` already. ``True``/``False`` and anything else give ``None``.
+
+    Example:
+        >>> as_number("29.4 GB"), round(as_number("29_400_000_000 bytes"), 6), as_number("0.538 GB", unit="mb")
+        (29.4, 29.4, 538.0)
+
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if hasattr(value, "item") and not isinstance(value, str):  # a NumPy scalar
+        return as_number(value.item(), unit)
+    if not isinstance(value, str):
+        return None
+    match = _QUANTITY.match(value)
+    if not match:
+        return None
+    number, said = match.group(1).replace("_", "").replace(",", ""), match.group(2).lower()
+    if said not in _UNITS:
+        return None
+    try:
+        amount = float(number)
+    except ValueError:
+        return None
+    in_gb = amount * _UNITS[said] if said else None
+    if in_gb is None:
+        return amount
+    return in_gb * (1e3 if unit == "mb" else 1.0)

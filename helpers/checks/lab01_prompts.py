@@ -7,7 +7,17 @@ from typing import Any
 
 from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed, text_diff
 
-__all__ = ["check_prompt", "check_vision_prompt"]
+__all__ = ["FORBIDDEN", "check_prompt", "check_vision_prompt"]
+
+#: Helpers that write lab 1's prompts: a learner copy must not import them (tests/test_learner_imports.py).
+FORBIDDEN = (
+    "helpers.prompts.render_template",
+    "helpers.prompts.phi3",
+    "helpers.prompts.phi4_reasoning",
+    "helpers.prompts.phi4_mini",
+    "helpers.prompts.phi_vision",
+    "helpers.prompts.chatml",
+)
 
 _FORMAT_NOTES = {
     "phi3": "Phi-3 and Phi-3.5 put a newline after every role tag and after every <|end|>, "

@@ -7,9 +7,21 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed
+from helpers.checks.core import CheckResult, as_number, failed, is_unanswered, not_done, passed
 
-__all__ = ["check_conclusion", "check_theoretical_sizes"]
+__all__ = ["FORBIDDEN", "check_conclusion", "check_theoretical_sizes"]
+
+#: Helpers that compute lab 2's answers: a learner copy must not import them (tests/test_learner_imports.py).
+FORBIDDEN = (
+    "helpers.phi_family.BYTES_PER_PARAM",
+    "helpers.phi_family.bytes_per_param",
+    "helpers.phi_family.weight_bytes",
+    "helpers.phi_family.weight_gb",
+    "helpers.phi_family.memory_table",
+    "helpers.phi_family.memory.BYTES_PER_PARAM",
+    "helpers.phi_family.memory.weight_gb",
+)
+
 
 def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
     """Check ``{"fp32": MB, "int8": MB, "int4": MB}``: a ``params``-parameter model's weights in MB (1e6 bytes).
@@ -25,12 +37,14 @@ def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
             name,
             "Fill in a dict {'fp32': ..., 'int8': ..., 'int4': ...} of megabytes: parameters x bytes per weight / 1e6.",
         )
+    if isinstance(answer, Mapping):
+        answer = {str(k).strip().lower(): as_number(v, unit="mb") for k, v in answer.items()}
     if not isinstance(answer, Mapping) or set(answer) != set(wanted):
         return failed(name, "give a dict with exactly the keys 'fp32', 'int8' and 'int4'.")
     wrong = []
     for precision, mb in wanted.items():
         got = answer[precision]
-        if not isinstance(got, (int, float)) or not math.isclose(got, mb, rel_tol=0.02):
+        if got is None or not math.isclose(got, mb, rel_tol=0.02):
             bits = int(BYTES_PER_PARAM[precision] * 8)
             wrong.append(
                 f"{precision}: you have {got!r}, expected about {mb:.0f} MB ({params:.4g} weights x {bits} bits = "
@@ -38,15 +52,15 @@ def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
             )
     if wrong:
         hint = ""
-        if any(
-            isinstance(answer[p], (int, float)) and math.isclose(answer[p], wanted[p] * 1e6, rel_tol=0.02)
-            for p in wanted
+        for factor, what in (
+            (1e6, "bytes: divide by 1e6 for MB (or write '538000000 bytes')"),
+            (1e-3, "gigabytes: multiply by 1000 for MB (or write '0.54 GB')"),
+            (8, "megabits: a byte has 8 bits"),
+            (1 / 8, "bits per weight, not bytes"),
         ):
-            hint = " Your numbers look like bytes: divide by 1e6 for MB."
-        elif any(
-            isinstance(answer[p], (int, float)) and math.isclose(answer[p], wanted[p] * 8, rel_tol=0.02) for p in wanted
-        ):
-            hint = " Your numbers look like megabits: a byte has 8 bits."
+            if any(answer[p] is not None and math.isclose(answer[p], wanted[p] * factor, rel_tol=0.02) for p in wanted):
+                hint = f" Your numbers look like {what}."
+                break
         return failed(name, "; ".join(wrong) + "." + hint)
     return passed(
         name,
@@ -57,6 +71,80 @@ def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
 
 
 _QUALITY_COSTS = ("none", "small", "large")
+
+#: Words that carry digits but are names, not measurements: precisions, model names, units like 4-bit.
+_NAMES = re.compile(
+    r"\b(?:fp|bf|int|uint|q)\d+(?:_\d+)?\b|\b[a-z][\w.]*-[\w.-]*\d[\w.-]*\b|\b\d+-?bits?\b|\bsmollm\d*\b"
+    r"|(?<![\w.])\d+(?:\.\d+)?[bmk]\b",  # parameter counts such as 3.8B or 135M are names, not measurements
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)?)\s*(%|percent|x\b|×|times\b|mb\b|gb\b|tokens?\s*(?:/|per)\s*s(?:ec(?:ond)?)?\b"
+    r"|tok/s\b)?",
+    re.IGNORECASE,
+)
+_QUALITY_WORDS = re.compile(r"correct|right|answer|score|quality|accura|questions|prompts", re.IGNORECASE)
+#: How far a quoted number may be from the table: decode speeds vary from run to run.
+TOLERANCE = 0.10
+
+
+def _measured(results: Sequence[Mapping[str, Any]], n_prompts: int) -> dict[str, list[float]]:
+    """Every number a sentence may quote from the table, by kind."""
+    sizes = [float(r["size_mb"]) for r in results]
+    speeds = [float(r["tokens_per_s"]) for r in results]
+    quality = [float(r["quality"]) for r in results]
+    ratios = [a / b for values in (sizes, speeds) for a in values for b in values if a and b and a != b]
+    percents = [100 * abs(1 - r) for r in ratios] + [100 * r for r in ratios]
+    counts = [round(q * n_prompts) for q in quality] + [n_prompts]
+    counts += [abs(round((a - b) * n_prompts)) for a in quality for b in quality]
+    return {
+        "mb": sizes,
+        "tokens/s": speeds,
+        "%": percents + [100 * q for q in quality],
+        "quality %": [100 * q for q in quality] + [100 * abs(a - b) for a in quality for b in quality],
+        "x": ratios,
+        "count": [float(c) for c in counts],
+        "any": sizes + speeds + ratios + quality + percents,  # counts only exactly (see _quoted_numbers)
+    }
+
+
+def _kind(unit: str) -> str:
+    unit = unit.lower()
+    if unit in ("%", "percent"):
+        return "%"
+    if unit in ("x", "×", "times"):
+        return "x"
+    if unit in ("mb", "gb"):
+        return "mb"
+    return "tokens/s" if unit else "any"
+
+
+def _close(value: float, candidates: Sequence[float]) -> bool:
+    return any(math.isclose(value, c, rel_tol=TOLERANCE, abs_tol=0.051) for c in candidates)
+
+
+def _quoted_numbers(text: str, results: Sequence[Mapping[str, Any]], n_prompts: int) -> tuple[list[str], list[str]]:
+    """The numbers ``text`` quotes that match the table, and those it gets wrong (with what the table says)."""
+    measured = _measured(results, n_prompts)
+    ok, wrong = [], []
+    cleaned = _NAMES.sub(" ", text)
+    for match in _NUMBER.finditer(cleaned):
+        value = float(match.group(1).replace(",", "."))
+        unit = (match.group(2) or "").strip()
+        kind = _kind(unit)
+        if kind == "%" and _QUALITY_WORDS.search(cleaned[max(0, match.start() - 40) : match.end() + 40]):
+            kind = "quality %"  # "answered 40% correctly" quotes the score, not a size or speed ratio
+        if unit.lower() == "gb":
+            value *= 1000
+        exact = kind == "quality %" and any(abs(value - c) <= 1.0 for c in measured[kind])  # a score is counted
+        if exact or (kind != "quality %" and _close(value, measured[kind])) or (
+            kind == "any" and float(value).is_integer() and value in measured["count"]
+        ):
+            ok.append(match.group(0).strip())
+        elif kind != "any":
+            shown = ", ".join(f"{v:.3g}" for v in sorted(set(measured[kind]))[:8])
+            wrong.append(f"{match.group(0).strip()!r} matches nothing in your table (its {kind} values: {shown})")
+    return ok, wrong
 
 
 def _dominating(results: Sequence[Mapping[str, Any]], pick: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -86,6 +174,10 @@ def check_conclusion(
     if any(is_unanswered(v) for v in (recommended, quality_cost, sentence)):
         return not_done(name, "Set RECOMMENDED, QUALITY_COST and CONCLUSION from the table and the plot above.")
     by_precision = {r["precision"]: r for r in results}
+    if isinstance(recommended, str):
+        recommended = recommended.strip().lower()
+    if isinstance(quality_cost, str):
+        quality_cost = quality_cost.strip().lower()
     if recommended not in by_precision:
         return failed(name, f"RECOMMENDED must be one of {sorted(by_precision)}, not {recommended!r}.")
     if quality_cost not in _QUALITY_COSTS:
@@ -118,12 +210,19 @@ def check_conclusion(
             f"{max(drop, 0)} of {n_prompts} prompts lost, which reads as "
             f"{' or '.join(sorted(acceptable))}, not {quality_cost!r}.",
         )
-    words = len(re.findall(r"[A-Za-z]+", str(sentence)))
+    text = str(sentence)
+    words = len(re.findall(r"[A-Za-z]+", text))
     problems = []
-    if recommended.lower() not in str(sentence).lower():
+    if not re.search(rf"(?<![a-z0-9]){re.escape(recommended)}(?![a-z0-9])", text.lower()):
         problems.append(f"name the build you recommend ({recommended})")
-    if not re.search(r"\d", str(sentence).replace(recommended, "")):
-        problems.append("quote at least one measured number (a size, a speed or a score)")
+    quoted, wrong = _quoted_numbers(text, results, n_prompts)
+    if wrong:
+        problems.append("quote numbers your table supports: " + "; ".join(wrong))
+    elif not quoted:
+        problems.append(
+            "quote at least one number from your table (a size in MB, a speed in tokens/s, a score, or a ratio "
+            "such as 2.0x); digits inside a name such as fp32 or int4 are not measurements"
+        )
     if words < 8:
         problems.append("write a full sentence or two")
     if problems:

@@ -7,11 +7,24 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed
+from helpers.checks.core import CheckResult, as_bool, as_number, failed, is_unanswered, not_done, passed
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
 
-__all__ = ["SCENARIOS", "SCENARIOS_FILE", "Scenario", "check_pick", "check_weight_gb"]
+__all__ = ["FORBIDDEN", "SCENARIOS", "SCENARIOS_FILE", "Scenario", "check_pick", "check_weight_gb", "course_ranking"]
+
+#: Helpers that compute lab 3's answers: a learner copy must not import them (tests/test_learner_imports.py).
+FORBIDDEN = (
+    "helpers.phi_family.recommend",
+    "helpers.phi_family.estimate_memory_gb",
+    "helpers.phi_family.weight_gb",
+    "helpers.phi_family.weight_bytes",
+    "helpers.phi_family.bytes_per_param",
+    "helpers.phi_family.BYTES_PER_PARAM",
+    "helpers.phi_family.memory_table",
+    "helpers.phi_family.recommend.recommend",
+    "helpers.phi_family.memory.weight_gb",
+)
 
 SCENARIOS_FILE = REPO_ROOT / "data" / "labs" / "lab03_scenarios.json"
 
@@ -32,6 +45,7 @@ class Scenario:
     tools: bool = False
     reasoning: bool = False
     context_tokens: int | None = None
+    languages: tuple[str, ...] = ()
 
     def requirements(self) -> str:
         needs = [f"task '{self.task}'", f"{self.memory_gb:g} GB usable"]
@@ -46,6 +60,8 @@ class Scenario:
         ]
         if self.context_tokens:
             needs.append(f"{self.context_tokens:,} tokens of context")
+        if self.languages:
+            needs.append(" + ".join(self.languages))
         return ", ".join(needs)
 
 
@@ -72,13 +88,26 @@ def check_weight_gb(
         )
     expected = spec.weight_gb(precision)
     need = expected * (1 + overhead)
-    if not isinstance(answer_gb, (int, float)) or not math.isclose(answer_gb, expected, rel_tol=0.03):
+    got, fits_answer = as_number(answer_gb), as_bool(fits)
+    if got is None or not math.isclose(got, expected, rel_tol=0.03):
+        hint = ""
+        if got is not None and math.isclose(got, expected * 1e9, rel_tol=0.03):
+            hint = " That is the size in bytes: divide by 1e9 for GB (or write it as '29400000000 bytes')."
+        elif got is not None and math.isclose(got, expected * 1e3, rel_tol=0.03):
+            hint = " That is the size in MB: divide by 1000 for GB."
+        elif got is not None and math.isclose(got, spec.params_b, rel_tol=0.03):
+            hint = " That is the parameter count in billions, not the memory: multiply by the bytes per weight."
+        elif isinstance(answer_gb, str):
+            hint = " Give a number (or a string with its unit, such as '29.4 GB'), not a name."
         return failed(
             name,
             f"{spec.name} has {spec.params_b:g}B parameters; at {precision} each takes "
-            f"{bytes_per_param(precision):g} bytes, so the weights need {expected:.1f} GB, not {answer_gb!r}.",
+            f"{bytes_per_param(precision):g} bytes, so the weights need {expected:.1f} GB, not {answer_gb!r}.{hint}",
         )
-    if bool(fits) != (need <= usable_gb):
+    if fits_answer is None:
+        return failed(name, f"the size is right; say whether it fits with True/False (or 'yes'/'no'), not {fits!r}.")
+    fits = fits_answer
+    if fits != (need <= usable_gb):
         verdict = "fits" if need <= usable_gb else "does not fit"
         return failed(
             name,
@@ -116,18 +145,18 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
     if is_unanswered(answer):
         return not_done(name, f"Give (model, precision), e.g. ('Phi-3-mini', 'int4'). Needs: {spec.requirements()}.")
     model_name, precision = _parse_pick(answer)
-    if model_name is None or is_unanswered(model_name):
+    if model_name is None or is_unanswered(model_name) or not isinstance(model_name, str):
         return failed(name, "give a pair (model, precision), e.g. ('Phi-3-mini', 'int4').")
     try:
         model = get_model(str(model_name))
     except CourseError:
         names = ", ".join(m.name for m in load_family())
         return failed(name, f"{model_name!r} is not in data/phi_family.json. The family: {names}.")
-    if precision is None or str(precision).lower() not in BYTES_PER_PARAM:
+    if precision is None or str(precision).strip().lower() not in BYTES_PER_PARAM:
         return failed(
             name, f"add a precision, one of {', '.join(BYTES_PER_PARAM)}: it decides whether {model.name} fits."
         )
-    precision = str(precision).lower()
+    precision = str(precision).strip().lower()
     selection = recommend(
         spec.task,
         spec.memory_gb,
@@ -139,9 +168,20 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
         top=100,
     )
     fitting = {rec.model.name: rec for rec in selection.picks}
-    ranking = ", ".join(f"{rec.model.name} ({rec.precision})" for rec in selection.picks[:3]) or "nothing"
+    rejected = dict(selection.rejected)
+    for rec in selection.picks:  # a language the job needs must be on the model card's list (data: "languages")
+        missing = [lang for lang in spec.languages if lang not in (rec.model.raw.get("languages") or ())]
+        if missing:
+            del fitting[rec.model.name]
+            listed = rec.model.raw.get("languages") or ["none published"]
+            rejected[rec.model.name] = (
+                f"its model card does not list {' or '.join(missing)} (it lists {len(listed)}: "
+                f"{', '.join(listed[:6])}{', ...' if len(listed) > 6 else ''})"
+            )
+    selection_picks = [rec for rec in selection.picks if rec.model.name in fitting]
+    ranking = ", ".join(f"{rec.model.name} ({rec.precision})" for rec in selection_picks[:3]) or "nothing"
     if model.name not in fitting:
-        why = selection.rejected.get(model.name, "it does not meet the requirements")
+        why = rejected.get(model.name, "it does not meet the requirements")
         return failed(
             name,
             f"{model.name} is not a good fit: {why}. This job needs {spec.requirements()}. Models that fit: {ranking}.",
@@ -174,7 +214,47 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
 def load_scenarios() -> dict[str, Scenario]:
     """Read the lab's scenarios from :data:`SCENARIOS_FILE`."""
     data = json.loads(SCENARIOS_FILE.read_text(encoding="utf-8"))
-    return {key: Scenario(key, **fields) for key, fields in data["scenarios"].items()}
+    return {
+        key: Scenario(key, **{**fields, "languages": tuple(fields.get("languages", ()))})
+        for key, fields in data["scenarios"].items()
+    }
+
+
+def course_ranking(
+    precisions: tuple[str, ...] = ("fp16", "int8", "int4"), overhead: float = 0.2, prefer: str = "capable"
+) -> dict[str, str]:
+    """The course's own ranking for each scenario you have answered (a pick checked, right or not).
+
+    Introduced in lab 03.
+
+    It stays hidden for a scenario until its ``check_pick`` has judged a pick of yours, so it cannot answer for you.
+    """
+    from helpers.checks.core import NOT_DONE, RESULTS
+    from helpers.phi_family import recommend
+
+    shown = {}
+    for key, spec in SCENARIOS.items():
+        verdict = RESULTS.get(f"pick for {key}")
+        if verdict is None or verdict.status == NOT_DONE:
+            shown[key] = "(answer this scenario first)"
+            continue
+        selection = recommend(
+            spec.task,
+            spec.memory_gb,
+            context_tokens=spec.context_tokens,
+            images=spec.images,
+            tools=spec.tools,
+            reasoning=spec.reasoning,
+            precisions=precisions,
+            overhead=overhead,
+            prefer=prefer,
+            top=100,
+        )
+        picks = [
+            r for r in selection.picks if all(lang in (r.model.raw.get("languages") or ()) for lang in spec.languages)
+        ][:3]
+        shown[key] = ", ".join(f"{r.model.name} ({r.precision}, {r.memory_gb:.1f} GB)" for r in picks) or "nothing fits"
+    return shown
 
 
 #: The five jobs of lab 3. Usable memory follows helpers.phi_family.COMMON_DEVICES.

@@ -4,5 +4,5 @@ Notebook 13 and lab 6. Submodules: :mod:`~helpers.data_quality.tenses` (the task
 :mod:`~helpers.data_quality.generators` (web-like, textbook-like, held-out), :mod:`~helpers.data_quality.filters`
 (perplexity), :mod:`~helpers.data_quality.training` (the shared LoRA run), :mod:`~helpers.data_quality.experiment`
 (the whole comparison, ``python -m helpers.data_quality.experiment`` for the full-size run) and
-:mod:`~helpers.data_quality.checks` (lab 6's checks).
+:mod:`helpers.checks.lab06_textbook_data` (lab 6's checks, with the other labs').
 """

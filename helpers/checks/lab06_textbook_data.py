@@ -1,4 +1,4 @@
-"""Lab 6's checks: a Wilson interval written by hand, and a training set that must beat web-like data.
+"""Lab 06 (textbook data): a Wilson interval written by hand, and a training set that must beat web-like data.
 
 Each check prints one verdict and returns a :class:`helpers.checks.CheckResult` (the labs' shared framework), so
 :func:`helpers.checks.lab_report` and :func:`helpers.checks.assert_all_passed` count them with the other labs'.
@@ -18,32 +18,75 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from helpers.checks import RESULTS, CheckResult, is_implemented, is_unanswered
+from helpers.checks.core import CheckResult, is_implemented, is_unanswered, verdict
 from helpers.data_quality.generators import textbook_like, web_like
 from helpers.evaluation.intervals import wilson_interval
 
-__all__ = ["MEASURED", "check_data_gain", "check_training_set", "check_wilson", "normalize", "training_set_problems"]
+__all__ = [
+    "FORBIDDEN",
+    "MEASURED",
+    "check_data_gain",
+    "check_training_set",
+    "check_wilson",
+    "normalize",
+    "training_set_problems",
+]
 
-_ICONS = {"passed": "✅", "failed": "❌", "not done": "⏳"}
+#: Helpers that compute lab 6's answers: a learner copy must not import them (tests/test_learner_imports.py).
+#: (``web_like`` is the baseline the lab trains on, not an answer; ``make_set`` may not return its output.)
+FORBIDDEN = (
+    "helpers.evaluation.wilson_interval",
+    "helpers.evaluation.intervals.wilson_interval",
+    "helpers.data_quality.generators.textbook_like",
+    "helpers.data_quality.textbook_like",
+    "statsmodels.stats.proportion.proportion_confint",
+    "scipy.stats.binomtest",
+)
+
 #: The evaluation of every set :func:`check_data_gain` trained on, by name (for a plot).
 MEASURED: dict[str, Any] = {}
 
 
 def _verdict(name: str, status: str, message: str) -> CheckResult:
     prefix = {"passed": "correct: ", "failed": "not quite: ", "not done": "not done yet. "}[status]
-    result = CheckResult(name, status, prefix + message.strip())
-    RESULTS[name] = result
-    print(f"{_ICONS[status]} {name}: {result.message}")
-    return result
+    return verdict(name, status, prefix + message)
 
 
-def _source_mentions(function: Any, names: Sequence[str]) -> str:
-    """The first of ``names`` that ``function``'s source code uses, or ""."""
+def _source_mentions(function: Any, names: Sequence[str], objects: Sequence[Any] = ()) -> str:
+    """The first of ``names`` that ``function``'s source code uses, or the name of one of ``objects`` it can reach.
+
+    Reaching means: a global or closure variable of ``function`` (or of a function nested in it) that is one of
+    ``objects``, or a module holding one of them; so ``from ... import wilson_interval as ci`` is caught too.
+    """
     try:
         source = inspect.getsource(function)
     except (OSError, TypeError):
+        source = ""
+    named = next((n for n in names if re.search(rf"\b{re.escape(n)}\b", source)), "")
+    if named:
+        return named
+    code = getattr(function, "__code__", None)
+    if code is None:
         return ""
-    return next((n for n in names if re.search(rf"\b{re.escape(n)}\b", source)), "")
+    scope = dict(getattr(function, "__globals__", {}))
+    for cell_name, cell in zip(code.co_freevars, function.__closure__ or (), strict=False):
+        try:
+            scope[cell_name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+    stack, seen = [code], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        stack += [c for c in current.co_consts if inspect.iscode(c)]
+        for used in (*current.co_names, *current.co_freevars):
+            value = scope.get(used)
+            for obj in objects:
+                if value is obj or (inspect.ismodule(value) and any(v is obj for v in vars(value).values())):
+                    return getattr(obj, "__name__", used)
+    return ""
 
 
 # --------------------------------------------------------------------------- the Wilson interval
@@ -60,7 +103,7 @@ def check_wilson(function: Any) -> CheckResult:
     name = "Wilson interval"
     if is_unanswered(function) or not is_implemented(function, 8, 10):
         return _verdict(name, "not done", "Write wilson(correct, n) returning (low, high), from the formula above.")
-    used = _source_mentions(function, ("wilson_interval", "proportion_confint", "binomtest"))
+    used = _source_mentions(function, ("wilson_interval", "proportion_confint", "binomtest"), (wilson_interval,))
     if used:
         return _verdict(name, "failed", f"it calls {used}; write the formula yourself (five lines), then compare.")
     cases = [(8, 10), (0, 10), (10, 10), (45, 90)]
@@ -75,20 +118,30 @@ def check_wilson(function: Any) -> CheckResult:
         except (TypeError, ValueError):
             got = ()
         if len(got) != 2:
-            return _verdict(name, "failed", f"wilson({correct}, {n}) should return two numbers (low, high), "
-                            f"not {answer!r}.")
+            return _verdict(
+                name, "failed", f"wilson({correct}, {n}) should return two numbers (low, high), not {answer!r}."
+            )
         if all(abs(g - w) < 1e-3 for g, w in zip(got, want, strict=True)):
             continue
         hint = ""
         wald = _wald(correct, n)
         if all(abs(g - w) < 1e-3 for g, w in zip(got, wald, strict=True)):
-            hint = (" That is the normal-approximation (Wald) interval: at 0 or 10 out of 10 it has zero width, "
-                    "which claims certainty from ten items. Wilson's centre and width include z²/n terms.")
-        return _verdict(name, "failed", f"wilson({correct}, {n}) gave ({got[0]:.3f}, {got[1]:.3f}); "
-                        f"expected ({want[0]:.3f}, {want[1]:.3f}).{hint}")
+            hint = (
+                " That is the normal-approximation (Wald) interval: at 0 or 10 out of 10 it has zero width, "
+                "which claims certainty from ten items. Wilson's centre and width include z²/n terms."
+            )
+        return _verdict(
+            name,
+            "failed",
+            f"wilson({correct}, {n}) gave ({got[0]:.3f}, {got[1]:.3f}); expected ({want[0]:.3f}, {want[1]:.3f}).{hint}",
+        )
     low, high = wilson_interval(8, 10)
-    return _verdict(name, "passed", f"8 of 10 right means somewhere between {low:.0%} and {high:.0%}; "
-                    "even 10 of 10 only says 'at least 72%'. Ten items cannot tell 80% from 60%.")
+    return _verdict(
+        name,
+        "passed",
+        f"8 of 10 right means somewhere between {low:.0%} and {high:.0%}; "
+        "even 10 of 10 only says 'at least 72%'. Ten items cannot tell 80% from 60%.",
+    )
 
 
 # --------------------------------------------------------------------------- the training set
@@ -113,10 +166,21 @@ def training_set_problems(items: Any, n: int, heldout: Sequence[dict]) -> list[s
         return ["the set is empty"]
     problems = []
     if len(items) != n:
-        problems.append(f"it has {len(items)} items, not {n}: every set in the comparison has the same size, "
-                        "or a bigger set would win by size alone")
-    bad = [i for i, item in enumerate(items) if not (isinstance(item, dict) and isinstance(item.get("sentence"), str)
-           and isinstance(item.get("response"), str) and item["sentence"].strip() and item["response"].strip())]
+        problems.append(
+            f"it has {len(items)} items, not {n}: every set in the comparison has the same size, "
+            "or a bigger set would win by size alone"
+        )
+    bad = [
+        i
+        for i, item in enumerate(items)
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("sentence"), str)
+            and isinstance(item.get("response"), str)
+            and item["sentence"].strip()
+            and item["response"].strip()
+        )
+    ]
     if bad:
         problems.append(f"item {bad[0]} (and {len(bad) - 1} more) lacks a non-empty 'sentence' and 'response' string")
         return problems
@@ -129,13 +193,17 @@ def training_set_problems(items: Any, n: int, heldout: Sequence[dict]) -> list[s
     texts = [normalize(item["response"]) for item in items]
     leaked += [sentence for key, sentence in held.items() if any(key in text for text in texts)]
     if leaked:
-        problems.append(f"{len(leaked)} held-out sentence(s) are in the training set (for example {leaked[0]!r}): "
-                        "that is leakage; a model that trained on the test answers proves nothing on them")
+        problems.append(
+            f"{len(leaked)} held-out sentence(s) are in the training set (for example {leaked[0]!r}): "
+            "that is leakage; a model that trained on the test answers proves nothing on them"
+        )
     return problems
 
 
 def _copied_from_course(make_set: Callable[..., Any], items: Sequence[dict], n: int, seed: int) -> str:
-    used = _source_mentions(make_set, ("textbook_like", "web_like", "heldout_items", "generators"))
+    used = _source_mentions(
+        make_set, ("textbook_like", "web_like", "heldout_items", "generators"), (textbook_like, web_like)
+    )
     if used:
         return f"it calls the course's {used}; write your own generator from the word lists"
     mine = [(item["sentence"], item["response"]) for item in items]
@@ -165,13 +233,24 @@ def check_training_set(make_set: Any, n: int, heldout: Sequence[dict], seed: int
     copied = _copied_from_course(make_set, items, n, seed)
     if copied:
         return _verdict(name, "failed", copied + ". Nothing was trained.")
-    return _verdict(name, "passed",
-                    f"{n} distinct items, none of the {len(heldout)} held-out sentences, your own code.")
+    return _verdict(
+        name, "passed", f"{n} distinct items, none of the {len(heldout)} held-out sentences, your own code."
+    )
 
 
-def check_data_gain(make_set: Any, n: int, heldout: Sequence[dict], model: Any, tokenizer: Any,
-                    baseline: Any, steps: int, batch_size: int = 4, learning_rate: float = 1e-3, seed: int = 0,
-                    margin: float = 0.10) -> CheckResult:
+def check_data_gain(
+    make_set: Any,
+    n: int,
+    heldout: Sequence[dict],
+    model: Any,
+    tokenizer: Any,
+    baseline: Any,
+    steps: int,
+    batch_size: int = 4,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    margin: float = 0.10,
+) -> CheckResult:
     """Check the set is fair (:func:`check_training_set`), fine-tune on it, and compare with ``baseline``.
 
     Args:
@@ -195,21 +274,38 @@ def check_data_gain(make_set: Any, n: int, heldout: Sequence[dict], model: Any, 
     name = "your set beats web-like data"
     fair = check_training_set(make_set, n, heldout, seed)
     if fair.status != "passed":
-        return _verdict(name, "not done" if fair.status == "not done" else "failed",
-                        "first make a fair set (see the check above)" + (". Nothing was trained." if
-                                                                         fair.status == "failed" else "."))
+        return _verdict(
+            name,
+            "not done" if fair.status == "not done" else "failed",
+            "first make a fair set (see the check above)"
+            + (". Nothing was trained." if fair.status == "failed" else "."),
+        )
     items = make_set(n, seed)
-    net, _ = train_lora(model, tokenizer, items, steps=steps, batch_size=batch_size, learning_rate=learning_rate,
-                        seed=seed, desc="your set")
+    net, _ = train_lora(
+        model,
+        tokenizer,
+        items,
+        steps=steps,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+        desc="your set",
+    )
     result = evaluate(net, tokenizer, heldout, SYSTEM, name="your set")
     net.unload()
     MEASURED["your set"] = result
     gain = result.accuracy - baseline.accuracy
-    summary = (f"after the same {steps} steps, your set scores {result.correct}/{result.n} ({result.accuracy:.0%}) "
-               f"on the held-out sentences, the baseline {baseline.correct}/{baseline.n} ({baseline.accuracy:.0%}): "
-               f"{gain:+.0%}")
+    summary = (
+        f"after the same {steps} steps, your set scores {result.correct}/{result.n} ({result.accuracy:.0%}) "
+        f"on the held-out sentences, the baseline {baseline.correct}/{baseline.n} ({baseline.accuracy:.0%}): "
+        f"{gain:+.0%}"
+    )
     if gain < margin:
-        return _verdict(name, "failed", f"{summary}; it needs at least +{margin:.0%}. Check that every response "
-                        "starts with the right tense word and that the tricky constructions are labelled right; "
-                        "with few steps, long responses also spread the training over many tokens besides the label.")
+        return _verdict(
+            name,
+            "failed",
+            f"{summary}; it needs at least +{margin:.0%}. Check that every response "
+            "starts with the right tense word and that the tricky constructions are labelled right; "
+            "with few steps, long responses also spread the training over many tokens besides the label.",
+        )
     return _verdict(name, "passed", f"{summary}. Same size, same training: only the data differ.")
