@@ -138,7 +138,7 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
     can be downloaded, and it fits the device's usable memory at the chosen precision with 20% runtime overhead.
     The message names the course's own ranking too, so you can compare reasons.
     """
-    from helpers.phi_family import BYTES_PER_PARAM, estimate_memory_gb, get_model, load_family, recommend
+    from helpers.phi_family import BYTES_PER_PARAM, estimate_memory_gb, get_model, load_family
 
     spec = SCENARIOS[scenario]
     name = f"pick for {scenario}"
@@ -157,16 +157,7 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
             name, f"add a precision, one of {', '.join(BYTES_PER_PARAM)}: it decides whether {model.name} fits."
         )
     precision = str(precision).strip().lower()
-    selection = recommend(
-        spec.task,
-        spec.memory_gb,
-        context_tokens=spec.context_tokens,
-        images=spec.images,
-        tools=spec.tools,
-        reasoning=spec.reasoning,
-        precisions=("fp16", "int8", "int4"),
-        top=100,
-    )
+    selection = _scenario_selection(spec, precisions=("fp16", "int8", "int4"), top=100)
     fitting = {rec.model.name: rec for rec in selection.picks}
     rejected = dict(selection.rejected)
     for rec in selection.picks:  # a language the job needs must be on the model card's list (data: "languages")
@@ -230,7 +221,6 @@ def course_ranking(
     It stays hidden for a scenario until its ``check_pick`` has judged a pick of yours, so it cannot answer for you.
     """
     from helpers.checks.core import NOT_DONE, RESULTS
-    from helpers.phi_family import recommend
 
     shown = {}
     for key, spec in SCENARIOS.items():
@@ -238,13 +228,8 @@ def course_ranking(
         if verdict is None or verdict.status == NOT_DONE:
             shown[key] = "(answer this scenario first)"
             continue
-        selection = recommend(
-            spec.task,
-            spec.memory_gb,
-            context_tokens=spec.context_tokens,
-            images=spec.images,
-            tools=spec.tools,
-            reasoning=spec.reasoning,
+        selection = _scenario_selection(
+            spec,
             precisions=precisions,
             overhead=overhead,
             prefer=prefer,
@@ -259,3 +244,11 @@ def course_ranking(
 
 #: The five jobs of lab 3. Usable memory follows helpers.phi_family.COMMON_DEVICES.
 SCENARIOS: dict[str, Scenario] = load_scenarios()
+
+
+def _scenario_selection(spec: Any, **options: Any) -> Any:
+    """``recommend()`` for a scenario's job and device, with ``options`` (precisions, top, overhead, prefer)."""
+    from helpers.phi_family import recommend
+
+    return recommend(spec.task, spec.memory_gb, context_tokens=spec.context_tokens, images=spec.images,
+                     tools=spec.tools, reasoning=spec.reasoning, **options)
