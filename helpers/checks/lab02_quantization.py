@@ -154,6 +154,26 @@ def _dominating(results: Sequence[Mapping[str, Any]], pick: Mapping[str, Any]) -
     return None
 
 
+def _sentence_problems(
+    text: str, recommended: str, results: Sequence[Mapping[str, Any]], n_prompts: int
+) -> list[str]:
+    """What a conclusion sentence still lacks: the build's name, a number the table supports, a full sentence."""
+    problems = []
+    if not re.search(rf"(?<![a-z0-9]){re.escape(recommended)}(?![a-z0-9])", text.lower()):
+        problems.append(f"name the build you recommend ({recommended})")
+    quoted, wrong = _quoted_numbers(text, results, n_prompts)
+    if wrong:
+        problems.append("quote numbers your table supports: " + "; ".join(wrong))
+    elif not quoted:
+        problems.append(
+            "quote at least one number from your table (a size in MB, a speed in tokens/s, a score, or a ratio "
+            "such as 2.0x); digits inside a name such as fp32 or int4 are not measurements"
+        )
+    if len(re.findall(r"[A-Za-z]+", text)) < 8:
+        problems.append("write a full sentence or two")
+    return problems
+
+
 def check_conclusion(
     recommended: Any, quality_cost: Any, sentence: Any, results: Sequence[Mapping[str, Any]]
 ) -> CheckResult:
@@ -210,21 +230,7 @@ def check_conclusion(
             f"{max(drop, 0)} of {n_prompts} prompts lost, which reads as "
             f"{' or '.join(sorted(acceptable))}, not {quality_cost!r}.",
         )
-    text = str(sentence)
-    words = len(re.findall(r"[A-Za-z]+", text))
-    problems = []
-    if not re.search(rf"(?<![a-z0-9]){re.escape(recommended)}(?![a-z0-9])", text.lower()):
-        problems.append(f"name the build you recommend ({recommended})")
-    quoted, wrong = _quoted_numbers(text, results, n_prompts)
-    if wrong:
-        problems.append("quote numbers your table supports: " + "; ".join(wrong))
-    elif not quoted:
-        problems.append(
-            "quote at least one number from your table (a size in MB, a speed in tokens/s, a score, or a ratio "
-            "such as 2.0x); digits inside a name such as fp32 or int4 are not measurements"
-        )
-    if words < 8:
-        problems.append("write a full sentence or two")
+    problems = _sentence_problems(str(sentence), recommended, results, n_prompts)
     if problems:
         return failed(name, "your choices fit the numbers, but the sentence should " + " and ".join(problems) + ".")
     ratio = base["size_mb"] / pick["size_mb"]

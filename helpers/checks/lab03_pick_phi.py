@@ -158,17 +158,7 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
         )
     precision = str(precision).strip().lower()
     selection = _scenario_selection(spec, precisions=("fp16", "int8", "int4"), top=100)
-    fitting = {rec.model.name: rec for rec in selection.picks}
-    rejected = dict(selection.rejected)
-    for rec in selection.picks:  # a language the job needs must be on the model card's list (data: "languages")
-        missing = [lang for lang in spec.languages if lang not in (rec.model.raw.get("languages") or ())]
-        if missing:
-            del fitting[rec.model.name]
-            listed = rec.model.raw.get("languages") or ["none published"]
-            rejected[rec.model.name] = (
-                f"its model card does not list {' or '.join(missing)} (it lists {len(listed)}: "
-                f"{', '.join(listed[:6])}{', ...' if len(listed) > 6 else ''})"
-            )
+    fitting, rejected = _with_languages(spec, selection)
     selection_picks = [rec for rec in selection.picks if rec.model.name in fitting]
     ranking = ", ".join(f"{rec.model.name} ({rec.precision})" for rec in selection_picks[:3]) or "nothing"
     if model.name not in fitting:
@@ -200,6 +190,25 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
         notes.append(f"also defensible: {', '.join(others)}")
     notes.append(f"the course's ranking (newest first, no unused encoders): {ranking}")
     return passed(name, "; ".join(notes) + ".")
+
+
+def _with_languages(spec: Scenario, selection: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The selection's fitting picks by name, and the rejected ones with why.
+
+    A model whose card does not list a language the job needs (data: ``languages``) moves from the first to the second.
+    """
+    fitting = {rec.model.name: rec for rec in selection.picks}
+    rejected = dict(selection.rejected)
+    for rec in selection.picks:
+        missing = [lang for lang in spec.languages if lang not in (rec.model.raw.get("languages") or ())]
+        if missing:
+            del fitting[rec.model.name]
+            listed = rec.model.raw.get("languages") or ["none published"]
+            rejected[rec.model.name] = (
+                f"its model card does not list {' or '.join(missing)} (it lists {len(listed)}: "
+                f"{', '.join(listed[:6])}{', ...' if len(listed) > 6 else ''})"
+            )
+    return fitting, rejected
 
 
 def load_scenarios() -> dict[str, Scenario]:
