@@ -180,3 +180,23 @@ def course_lab(tmp_path_factory):
     copies = (server.root / "notebooks").glob("*.ipynb")
     changed = [p.name for p in copies if p.read_bytes() != (ROOT / "notebooks" / p.name).read_bytes()]
     assert not changed, f"JupyterLab saved over committed notebooks: {changed}"
+
+
+@pytest.fixture
+def fresh_check_results():
+    """Lab checks record verdicts in one dict: start and end each check test with it empty."""
+    from helpers import checks
+
+    checks.RESULTS.clear()
+    yield
+    checks.RESULTS.clear()
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    """The default model's tokenizer (with its chat template), loaded once for the check tests."""
+    from transformers import AutoTokenizer
+
+    from helpers.models import prepare_default_model
+
+    return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), verbose=False)["hf"])

@@ -15,7 +15,6 @@ import math
 
 import pytest
 
-from helpers import checks
 from helpers.checks import (
     FAILED,
     PASSED,
@@ -35,21 +34,7 @@ from helpers.checks import (
     check_wilson,
 )
 
-
-@pytest.fixture(autouse=True)
-def _fresh_results():
-    checks.RESULTS.clear()
-    yield
-    checks.RESULTS.clear()
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from transformers import AutoTokenizer
-
-    from helpers.models import prepare_default_model
-
-    return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), verbose=False)["hf"])
+pytestmark = pytest.mark.usefixtures("fresh_check_results")
 
 
 def _status(result) -> str:

@@ -29,21 +29,7 @@ from helpers.checks import (
 )
 from helpers.prompts import PHI4_REASONING_SYSTEM, chatml, messages, phi3, phi4_reasoning, phi_vision
 
-
-@pytest.fixture(autouse=True)
-def _fresh_results():
-    checks.RESULTS.clear()
-    yield
-    checks.RESULTS.clear()
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from transformers import AutoTokenizer
-
-    from helpers.models import prepare_default_model
-
-    return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), verbose=False)["hf"])
+pytestmark = pytest.mark.usefixtures("fresh_check_results")
 
 
 MSGS = messages("What is the capital of Norway?", system="Answer in one sentence.")
