@@ -150,8 +150,11 @@ class CourseLab:
         if self.process.poll() is None:
             if os.name == "nt":
                 self.process.terminate()
-            else:
+            else:  # Ctrl+C twice, as course.py tells a learner: once only asks "Shutdown this Jupyter server?"
                 os.killpg(self.process.pid, signal.SIGINT)
+                time.sleep(0.5)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGINT)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=60)
         _, alive = psutil.wait_procs(tree, timeout=15)
