@@ -282,6 +282,8 @@ def lab(args: list[str], notebook: str = LAB_NOTEBOOK, env: dict[str, str] | Non
         say("JupyterLab is running; press Ctrl+C twice here to stop it. Open notebook 00 at this URL:")
         print(url, flush=True)
     code = process.wait()
+    if code in (-signal.SIGINT, 128 + signal.SIGINT):  # Ctrl+C twice: the second one ends JupyterLab, as asked
+        code = 0
     if code:
         say(f"JupyterLab stopped with exit code {code}; its messages above say why")
     sys.exit(code)

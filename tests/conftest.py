@@ -103,7 +103,8 @@ class CourseLab:
         self.processes = self._tree()
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def _wait_for_url(self, timeout: float) -> tuple[str, str]:
