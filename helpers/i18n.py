@@ -46,6 +46,7 @@ __all__ = [
     "N_",
     "_",
     "get_language",
+    "language_of_folder",
     "ngettext",
     "set_language",
 ]
@@ -141,3 +142,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     """Mark ``message`` for extraction without translating it now (translate with :func:`_` where it is shown)."""
     return message
+
+
+def language_of_folder(folder: str | os.PathLike[str]) -> str | None:
+    """The language of a localized copy's folder (``translations/sl/notebooks`` -> ``"sl"``), else ``None``.
+
+    A notebook's kernel starts in the notebook's folder, so :func:`helpers.notebook.setup_notebook` uses this to
+    speak the language of the notebook the learner opened, however JupyterLab was started (Binder, Codespaces).
+    """
+    try:
+        relative = Path(folder).resolve().relative_to(LOCALE_DIR)
+    except ValueError:
+        return None
+    return relative.parts[0] if relative.parts and relative.parts[0] in LANGUAGES else None
+

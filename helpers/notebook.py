@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from helpers.errors import CourseError
-from helpers.i18n import _
+from helpers.i18n import _, language_of_folder, set_language
 
 __all__ = ["machine_summary", "setup_notebook"]
 
@@ -48,6 +48,9 @@ def machine_summary() -> dict[str, Any]:
 def setup_notebook(seed: int = 0, verbose: bool = True) -> dict[str, Any]:
     """Seed every random generator, show course errors as one line, and print what this machine has.
 
+    In a localized notebook (a copy under ``translations/<lang>/``) it also switches the helpers' messages to
+    that language.
+
     Introduced in notebook 00.
 
     Example:
@@ -56,6 +59,9 @@ def setup_notebook(seed: int = 0, verbose: bool = True) -> dict[str, Any]:
         True
 
     """
+    folder_language = language_of_folder(os.getcwd())
+    if folder_language:  # a localized notebook (translations/<lang>/...): its helpers speak its language
+        set_language(folder_language)
     random.seed(seed)
     try:
         import numpy as np

@@ -204,3 +204,24 @@ def tokenizer():
     from helpers.models import prepare_default_model
 
     return AutoTokenizer.from_pretrained(prepare_default_model(onnx=(), verbose=False)["hf"])
+
+
+def run_in_kernel(client, code: str, timeout: float) -> str:
+    """Execute ``code`` in a running kernel; return its printed text, with any traceback, as one string."""
+    out: list[str] = []
+
+    def hook(msg):
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            out.append("\n".join(msg["content"]["traceback"]))
+
+    client.execute_interactive(code, timeout=timeout, output_hook=hook)
+    return "".join(out)
+
+
+@pytest.fixture(scope="session")
+def kernel_output():
+    """:func:`run_in_kernel`, for tests that drive a real Jupyter kernel."""
+    return run_in_kernel
+

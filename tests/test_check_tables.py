@@ -17,6 +17,7 @@ import pytest
 
 from helpers.checks import (
     FAILED,
+    NOT_DONE,
     PASSED,
     check_conclusion,
     check_learning_rate,
@@ -468,6 +469,16 @@ def _schema(change):
     schema = json.loads(json.dumps(WEATHER))
     change(schema)
     return schema
+
+
+def test_tool_schema_messages_name_the_fix():
+    assert check_tool_schema(WEATHER)
+    message = check_tool_schema(_schema(lambda s: s["properties"]["arguments"].pop("additionalProperties"))).message
+    assert "additionalProperties" in message and "max_length" in message and "invented argument" in message
+    loose_name = _schema(lambda s: s["properties"].update(tool={"type": "string"}))
+    assert "wrong tool name" in check_tool_schema(loose_name).message
+    assert check_tool_schema({"type": "objekt"}).status == FAILED
+    assert check_tool_schema(...).status == NOT_DONE
 
 
 SCHEMA_WRONG = {

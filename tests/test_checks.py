@@ -21,7 +21,6 @@ from helpers.checks import (
     check_prompt,
     check_run_tool,
     check_theoretical_sizes,
-    check_tool_schema,
     check_validate_call,
     check_vision_prompt,
     check_weight_gb,
@@ -230,35 +229,6 @@ def test_lora_params_and_learning_rate_checks():
 
 
 # --------------------------------------------------------------------------- lab 5
-
-WEATHER = {
-    "type": "object",
-    "properties": {
-        "tool": {"const": "weather"},
-        "arguments": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-            "additionalProperties": False,
-        },
-    },
-    "required": ["tool", "arguments"],
-    "additionalProperties": False,
-}
-
-
-def test_tool_schema_check():
-    assert check_tool_schema(WEATHER)
-    open_arguments = json.loads(json.dumps(WEATHER))
-    del open_arguments["properties"]["arguments"]["additionalProperties"]
-    message = check_tool_schema(open_arguments).message
-    assert "additionalProperties" in message and "max_length" in message and "invented argument" in message
-    loose_name = json.loads(json.dumps(WEATHER))
-    loose_name["properties"]["tool"] = {"type": "string"}
-    assert "wrong tool name" in check_tool_schema(loose_name).message
-    assert check_tool_schema({"type": "objekt"}).status == FAILED
-    assert check_tool_schema(...).status == NOT_DONE
-
 
 CALL_SCHEMA = {
     "anyOf": [

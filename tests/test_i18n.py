@@ -287,6 +287,25 @@ def test_language_comes_from_the_environment(monkeypatch):
     assert i18n.get_language() == "en"
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_localized_notebook_speaks_its_language(lang, monkeypatch):
+    """A kernel starts in its notebook's folder: a notebook under translations/<lang>/ switches the helpers."""
+    from helpers.notebook import setup_notebook
+
+    monkeypatch.delenv("SLM_LAB_LANG", raising=False)
+    i18n.set_language(None)
+    monkeypatch.chdir(ROOT / "notebooks")
+    setup_notebook(verbose=False)
+    assert i18n.get_language() == "en"
+    monkeypatch.chdir(ROOT / "translations" / lang / "notebooks")
+    setup_notebook(verbose=False)
+    assert i18n.get_language() == lang
+    assert i18n._("CPU requested") != "CPU requested"
+    i18n.set_language(None)
+    assert i18n.language_of_folder(ROOT / "translations") is None
+    assert i18n.language_of_folder(ROOT / "translations" / lang / "labs" / "01-prompt-formats") == lang
+
+
 def test_the_command_line_check_passes_here(capsys):
     assert tool.main(["check"]) == 0, capsys.readouterr().out
 

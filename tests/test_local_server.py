@@ -38,20 +38,11 @@ def gone(pid: int, within_s: float = 20.0) -> bool:
     return False
 
 
-def start_server_in_kernel():
+def start_server_in_kernel(kernel_output):
     from jupyter_client.manager import start_new_kernel
 
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(ROOT))
-    out: list[str] = []
-
-    def hook(msg):
-        if msg["msg_type"] == "stream":
-            out.append(msg["content"]["text"])
-        elif msg["msg_type"] == "error":
-            out.append("\n".join(msg["content"]["traceback"]))
-
-    client.execute_interactive(START_IN_KERNEL, timeout=60, output_hook=hook)
-    pid, log = "".join(out).strip().splitlines()[-1].split(" ", 1)
+    pid, log = kernel_output(client, START_IN_KERNEL, 60).strip().splitlines()[-1].split(" ", 1)
     pid = int(pid)
     server = psutil.Process(pid)
     assert server.is_running() and "serve" in server.cmdline(), server.cmdline()
@@ -60,8 +51,8 @@ def start_server_in_kernel():
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="process groups and signals are POSIX")
-def test_server_stops_when_the_kernel_shuts_down():
-    manager, client, pid, log = start_server_in_kernel()
+def test_server_stops_when_the_kernel_shuts_down(kernel_output):
+    manager, client, pid, log = start_server_in_kernel(kernel_output)
     client.stop_channels()
     manager.shutdown_kernel(now=False)  # what Jupyter does on "Shut down kernel": atexit runs
     assert gone(pid), f"server {pid} outlived its kernel"
@@ -69,8 +60,8 @@ def test_server_stops_when_the_kernel_shuts_down():
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
-def test_server_stops_when_the_kernel_is_killed():
-    manager, client, pid, log = start_server_in_kernel()
+def test_server_stops_when_the_kernel_is_killed(kernel_output):
+    manager, client, pid, log = start_server_in_kernel(kernel_output)
     client.stop_channels()
     manager.shutdown_kernel(now=True)  # SIGKILL: no atexit, so the parent-death signal must do it
     assert gone(pid), f"server {pid} outlived its killed kernel"

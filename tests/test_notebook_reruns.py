@@ -182,7 +182,7 @@ print("ANSWER", conn.server.pid, conn.server.port, answer.replace(chr(10), " "))
 """
 
 
-def test_four_kernels_use_the_local_endpoint_at_once():
+def test_four_kernels_use_the_local_endpoint_at_once(kernel_output):
     """Four notebooks open at once: each kernel starts its own server on its own port, and all four answer."""
     import threading
 
@@ -192,16 +192,7 @@ def test_four_kernels_use_the_local_endpoint_at_once():
     answers: dict[int, str] = {}
 
     def ask(index: int, client) -> None:
-        out: list[str] = []
-
-        def hook(msg):
-            if msg["msg_type"] == "stream":
-                out.append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                out.append("\n".join(msg["content"]["traceback"]))
-
-        client.execute_interactive(CHAT_IN_KERNEL, timeout=600, output_hook=hook)
-        answers[index] = "".join(out)
+        answers[index] = kernel_output(client, CHAT_IN_KERNEL, 600)
 
     workers = [threading.Thread(target=ask, args=(i, client)) for i, (_, client) in enumerate(kernels)]
     try:
