@@ -65,6 +65,7 @@ def source_files(root: Path = ROOT) -> list[str]:
         found.append(labs / "README.md")
     for lab in sorted(labs.glob("[0-9][0-9]-*")):
         found += [p for p in (lab / "README.md", lab / "solution.ipynb") if p.is_file()]
+        found += [p for p in sorted(lab.glob("*.ipynb")) if p.name != "solution.ipynb"]  # e.g. lab 4's sft-trainer
         found += sorted((lab / "learner").glob("*.ipynb"))
     if (root / "README.md").is_file():
         found.append(root / "README.md")
