@@ -150,9 +150,9 @@ def language_of_folder(folder: str | os.PathLike[str]) -> str | None:
     A notebook's kernel starts in the notebook's folder, so :func:`helpers.notebook.setup_notebook` uses this to
     speak the language of the notebook the learner opened, however JupyterLab was started (Binder, Codespaces).
     """
-    try:
-        relative = Path(folder).resolve().relative_to(LOCALE_DIR)
-    except ValueError:
-        return None
-    return relative.parts[0] if relative.parts and relative.parts[0] in LANGUAGES else None
+    parts = Path(folder).resolve().parts
+    for index in range(len(parts) - 2, -1, -1):  # the innermost ``translations/<lang>`` (any copy of the course)
+        if parts[index] == LOCALE_DIR.name and parts[index + 1] in LANGUAGES:
+            return parts[index + 1]
+    return None
 

@@ -135,8 +135,11 @@ class CourseLab:
             return response.status, response.read()
 
     def url_of(self, notebook: str) -> str:
-        """Open one notebook in a workspace of its own, reset, so no tab from an earlier test comes back."""
-        return f"{self.base}/lab/workspaces/{Path(notebook).stem}/tree/notebooks/{notebook}?reset&token={self.token}"
+        """Open one notebook (a name in notebooks/, or a path from the root) in a workspace of its own, reset, so
+        no tab from an earlier test comes back."""
+        path = notebook if "/" in notebook else f"notebooks/{notebook}"
+        workspace = "-".join(Path(path).with_suffix("").parts[-3:])
+        return f"{self.base}/lab/workspaces/{workspace}/tree/{path}?reset&token={self.token}"
 
     def shut_down_kernels(self) -> None:
         """Shut down every kernel (a closed tab leaves its kernel running, holding the model in memory)."""

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,19 @@ def assert_ran_cleanly(page, name: str, seen: list[str]) -> None:
     assert not not_run, f"{name}: code cells {not_run} did not run (Run All stops at a failing cell): {seen}"
 
 
+@contextmanager
+def opened(request, notebook: str):
+    """JupyterLab (the README's first command) with ``notebook`` open in Chromium; the page and kernels closed after."""
+    chromium()
+    lab, browser = request.getfixturevalue("course_lab"), request.getfixturevalue("browser")
+    page = open_notebook(browser, lab, notebook)
+    try:
+        yield page
+    finally:
+        page.close()
+        lab.shut_down_kernels()
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
@@ -139,10 +153,7 @@ def screenshot(page, name: str) -> Path:
 
 
 def test_start_here_runs_all_cells_in_jupyterlab(request):
-    chromium()
-    lab, browser = request.getfixturevalue("course_lab"), request.getfixturevalue("browser")
-    page = open_notebook(browser, lab, START_HERE.name)
-    try:
+    with opened(request, START_HERE.name) as page:
         seen = run_all_cells(page)
         assert_ran_cleanly(page, START_HERE.name, seen)
         outputs = page.locator(".jp-NotebookPanel .jp-OutputArea-output")
@@ -154,16 +165,10 @@ def test_start_here_runs_all_cells_in_jupyterlab(request):
                 if (h) h.scrollIntoView({block: 'start'}); }"""
         )
         screenshot(page, "00-start-here.png")
-    finally:
-        page.close()
-        lab.shut_down_kernels()
 
 
 def test_playground_widgets_render_and_stream_an_answer(request):
-    chromium()
-    lab, browser = request.getfixturevalue("course_lab"), request.getfixturevalue("browser")
-    page = open_notebook(browser, lab, PLAYGROUND.name)
-    try:
+    with opened(request, PLAYGROUND.name) as page:
         seen = run_all_cells(page)
         assert_ran_cleanly(page, PLAYGROUND.name, seen)
         app = page.locator(".jp-NotebookPanel .jp-OutputArea-output .widget-vbox").first
@@ -199,6 +204,32 @@ def test_playground_widgets_render_and_stream_an_answer(request):
         assert "done" in said, f"the playground reported: {said!r}"
         assert final.strip() and "The answer appears here" not in final, "no answer appeared"
         assert len(set(states)) >= 3, f"the answer did not stream (only {len(set(states))} distinct states)"
+
+
+def test_a_localized_notebook_opens_and_speaks_its_language(request):
+    """The Slovenian notebook 00, opened as a learner on Binder would (no --lang): its text and its helpers' line."""
+    import nbformat
+
+    from helpers import i18n
+
+    localized = "translations/sl/notebooks/00-start-here.ipynb"
+    title = nbformat.read(ROOT / localized, as_version=4).cells[0].source.splitlines()[0].lstrip("# ").strip()
+    english = "Python {python} on {os}, {cores} CPU cores, {ram} GB RAM | PyTorch {torch} | device: {device}"
+    i18n.set_language("sl")
+    try:
+        slovenian = i18n._(english)
     finally:
-        page.close()
-        lab.shut_down_kernels()
+        i18n.set_language(None)
+    assert slovenian != english, "the Slovenian catalog lacks the machine line"
+    with opened(request, localized) as page:
+        heading = page.locator(".jp-NotebookPanel .jp-MarkdownOutput h1").first
+        assert title in heading.inner_text(), f"expected the Slovenian title {title!r}"
+        page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputArea-editor").first.click()
+        page.keyboard.press("Shift+Enter")  # the setup cell only
+        output = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-OutputArea-output").first
+        output.wait_for(timeout=60_000)
+        shown = output.inner_text()
+        fixed = [part.strip(" ,|:") for part in re.split(r"\{[^}]*\}", slovenian) if part.strip(" ,|:")]
+        assert all(part in shown for part in fixed), f"setup line not in Slovenian: {shown!r} (expected {fixed})"
+        assert not error_outputs(page), error_outputs(page)
+        screenshot(page, "00-start-here.sl.png")

@@ -308,6 +308,8 @@ def test_a_localized_notebook_speaks_its_language(lang, monkeypatch):
     i18n.set_language(None)
     assert i18n.language_of_folder(ROOT / "translations") is None
     assert i18n.language_of_folder(ROOT / "translations" / lang / "labs" / "01-prompt-formats") == lang
+    assert i18n.language_of_folder(f"/home/jane/slm lab copy/translations/{lang}/notebooks") == lang
+    assert i18n.language_of_folder("/home/jane/translations/notes") is None
 
 
 def test_the_command_line_check_passes_here(capsys):
