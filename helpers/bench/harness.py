@@ -14,6 +14,7 @@ from helpers.bench.prompts import BenchPrompt, load_prompts
 from helpers.bench.results import BenchmarkResult
 from helpers.bench.roofline import Bandwidth, measure_bandwidth
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.runtimes import Backend, EndpointBackend, GenerationSettings, llamacpp_available, make_backend, rss_mb
 
 __all__ = ["DEFAULT_BACKENDS", "DEFAULT_SETTINGS", "endpoint_backends", "local_backends", "run_benchmark"]
@@ -104,9 +105,11 @@ def run_benchmark(
     from tqdm.auto import tqdm
 
     if repeats < 1 or warmup < 0:
-        raise CourseError(f"repeats={repeats} and warmup={warmup}: use repeats >= 1 and warmup >= 0.")
+        raise CourseError(_(
+            "repeats={repeats} and warmup={warmup}: use repeats >= 1 and warmup >= 0."
+        ).format(repeats=repeats, warmup=warmup))
     if on_error not in ("skip", "raise"):
-        raise CourseError(f"on_error={on_error!r}: use 'skip' or 'raise'.")
+        raise CourseError(_("on_error={on_error!r}: use 'skip' or 'raise'.").format(on_error=on_error))
     prompts = list(prompts) if prompts is not None else load_prompts()
     settings = settings or DEFAULT_SETTINGS
     if bandwidth is True:
@@ -120,7 +123,7 @@ def run_benchmark(
             try:
                 backend.load()
                 bar.set_postfix_str(backend.name)
-                for _ in range(warmup):
+                for _step in range(warmup):
                     backend.measure(prompts[0].messages, settings)
                 for repeat in range(repeats):
                     for prompt in prompts:

@@ -33,6 +33,7 @@ from pathlib import Path
 from helpers.edge.installer import find_installer
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = [
     "ENVS", "EnvSpec", "EnvUnavailableError", "ensure_env", "env_dir", "env_python", "env_ready", "env_tool", "try_env",
@@ -85,7 +86,9 @@ def _spec(spec: EnvSpec | str) -> EnvSpec:
     if isinstance(spec, EnvSpec):
         return spec
     if spec not in ENVS:
-        raise CourseError(f"Unknown build environment {spec!r}: use one of {', '.join(ENVS)}.")
+        raise CourseError(_(
+            "Unknown build environment {spec!r}: use one of {choices}."
+        ).format(spec=spec, choices=', '.join(ENVS)))
     return ENVS[spec]
 
 

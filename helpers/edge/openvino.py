@@ -25,6 +25,7 @@ from typing import Any
 from helpers.edge.base import EdgeChat
 from helpers.edge.buildenv import env_tool
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.prompts import Message
 
 __all__ = ["EXPORT_ARGS", "OpenVinoChat", "openvino_dir", "prepare_openvino"]
@@ -58,7 +59,9 @@ def prepare_openvino(quiet: bool = False) -> Path:
         )
         if result.returncode != 0 or not (tmp / "openvino_model.xml").is_file():
             tail = " ".join(result.stderr.strip().splitlines()[-2:])[:300]
-            raise CourseError(f"The OpenVINO export failed ({tail}); rerun `python course.py setup --edge`.")
+            raise CourseError(_(
+                "The OpenVINO export failed ({tail}); rerun `python course.py setup --edge`."
+            ).format(tail=tail))
 
     return build_atomically(out, build, {"exporter": "optimum-intel", "args": list(EXPORT_ARGS)})
 
@@ -68,8 +71,10 @@ def _require_runtime() -> Any:
         import openvino_genai
     except ImportError:
         raise CourseError(
-            "openvino-genai is not installed: run `python course.py setup --edge` "
-            "(or `pip install -r requirements-edge.txt`), then restart the kernel."
+            _(
+                "openvino-genai is not installed: run `python course.py setup --edge` "
+                "(or `pip install -r requirements-edge.txt`), then restart the kernel."
+            )
         ) from None
     return openvino_genai
 
@@ -88,7 +93,9 @@ class OpenVinoChat(EdgeChat):
         ov_genai = _require_runtime()
         folder = Path(folder or openvino_dir())
         if not (folder / "openvino_model.xml").is_file():
-            raise CourseError(f"No OpenVINO model in {folder}: run `python course.py setup --edge`, then rerun.")
+            raise CourseError(_(
+                "No OpenVINO model in {folder}: run `python course.py setup --edge`, then rerun."
+            ).format(folder=folder))
         from helpers.models import cache_dir
 
         # CACHE_DIR keeps the compiled model, so the second load skips compilation.

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.models.prepare import prepare_default_model
 from helpers.models.registry import ModelChoice, resolve_model
 
@@ -49,7 +50,9 @@ def load_transformers(
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
     except OSError as exc:
         raise CourseError(
-            f"Could not load {source} ({exc.__class__.__name__}): check the model id and your connection."
+            _(
+                "Could not load {source} ({kind}): check the model id and your connection."
+            ).format(source=source, kind=exc.__class__.__name__)
         ) from None
     return model.to(dev.name).eval(), tokenizer, choice
 
@@ -69,8 +72,10 @@ def onnx_model_dir(name: str | None = None, precision: str = "int4", verbose: bo
     spec = choice.spec
     if not spec.onnx_repo:
         raise CourseError(
-            f"{spec.hf_id} has no prebuilt ONNX Runtime GenAI model in the registry: pick phi-3.5-mini or phi-4-mini, "
-            "or build one with `python -m onnxruntime_genai.models.builder`."
+            _(
+                "{hf_id} has no prebuilt ONNX Runtime GenAI model in the registry: pick phi-3.5-mini or phi-4-mini, "
+                "or build one with `python -m onnxruntime_genai.models.builder`."
+            ).format(hf_id=spec.hf_id)
         )
     from huggingface_hub import snapshot_download
 

