@@ -116,7 +116,7 @@ def run_benchmark(
         bandwidth = measure_bandwidth()
     result = BenchmarkResult([], asdict(settings) | {"warmup": warmup, "repeats": repeats}, bandwidth or None)
     quiet = {} if progress else {"disable": True}  # leave TQDM_DISABLE in charge unless told to be quiet
-    with tqdm(total=len(backends) * len(prompts) * repeats, desc="Benchmark", unit="run", **quiet) as bar:
+    with tqdm(total=len(backends) * len(prompts) * repeats, desc=_("Benchmark"), unit="run", **quiet) as bar:
         for backend in backends:
             bar.set_postfix_str(backend.name)
             done = 0

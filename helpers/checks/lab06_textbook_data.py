@@ -21,6 +21,7 @@ from typing import Any
 from helpers.checks.core import CheckResult, is_implemented, is_unanswered, verdict
 from helpers.data_quality.generators import textbook_like, web_like
 from helpers.evaluation.intervals import wilson_interval
+from helpers.i18n import _
 
 __all__ = [
     "FORBIDDEN",
@@ -48,8 +49,9 @@ MEASURED: dict[str, Any] = {}
 
 
 def _verdict(name: str, status: str, message: str) -> CheckResult:
-    prefix = {"passed": "correct: ", "failed": "not quite: ", "not done": "not done yet. "}[status]
-    return verdict(name, status, prefix + message)
+    template = {"passed": _("correct: {message}"), "failed": _("not quite: {message}"),
+                "not done": _("not done yet. {hint}")}[status]
+    return verdict(name, status, template.format(message=message, hint=message))
 
 
 def _source_mentions(function: Any, names: Sequence[str], objects: Sequence[Any] = ()) -> str:
@@ -281,7 +283,7 @@ def check_data_gain(
             + (". Nothing was trained." if fair.status == "failed" else "."),
         )
     items = make_set(n, seed)
-    net, _ = train_lora(
+    net, _losses = train_lora(
         model,
         tokenizer,
         items,
@@ -289,7 +291,7 @@ def check_data_gain(
         batch_size=batch_size,
         learning_rate=learning_rate,
         seed=seed,
-        desc="your set",
+        desc=_("your set"),
     )
     result = evaluate(net, tokenizer, heldout, SYSTEM, name="your set")
     net.unload()

@@ -205,7 +205,7 @@ def run_levels(url: str, key: str | None, model: str, levels: list[int], rounds:
     from tqdm.auto import tqdm
 
     results = []
-    for n in tqdm(levels, desc="class sizes", disable=not progress):
+    for n in tqdm(levels, desc=_("class sizes"), disable=not progress):
         results.append(asyncio.run(run_level(url, key, model, n, rounds, max_tokens, timeout_s)))
         if server_pid is not None:
             results[-1].server_rss_mb = round(_tree_rss(server_pid) / 1e6, 1)

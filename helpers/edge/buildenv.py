@@ -160,7 +160,8 @@ def ensure_env(
     steps = ["create venv", "install packages", *(["tidy"] if spec.remove else []), "check"]
     start = time.perf_counter()
     try:
-        with tqdm(total=len(steps), desc=f"Building .cache/envs/{spec.name}", unit="step", disable=quiet) as bar:
+        building = _("Building {folder}").format(folder=f".cache/envs/{spec.name}")
+        with tqdm(total=len(steps), desc=building, unit="step", disable=quiet) as bar:
 
             def step(name: str) -> None:
                 bar.set_postfix_str(name)

@@ -170,10 +170,10 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = Tru
         return folders
 
     info = {"source": f"{GGUF_DIST}/{GGUF_NAME}", "sha256": GGUF_SHA256}
-    steps = (["verify checksum", "dequantize GGUF to Transformers"] if "hf" in todo else []) + [
-        f"build ONNX {key.split('-')[1]}" for key in todo if key != "hf"
+    steps = ([_("verify checksum"), _("dequantize GGUF to Transformers")] if "hf" in todo else []) + [
+        _("build ONNX {precision}").format(precision=key.split("-")[1]) for key in todo if key != "hf"
     ]
-    with tqdm(total=len(steps), desc="Preparing the default model", disable=not verbose, unit="step") as bar:
+    with tqdm(total=len(steps), desc=_("Preparing the default model"), disable=not verbose, unit="step") as bar:
         if "hf" in todo:
             bar.set_postfix_str(steps[bar.n])
             gguf = default_gguf_path()
@@ -192,7 +192,7 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = Tru
             if key == "hf":
                 continue
             precision = key.split("-")[1]
-            bar.set_postfix_str(f"build ONNX {precision}")
+            bar.set_postfix_str(_("build ONNX {precision}").format(precision=precision))
             build_atomically(
                 folders[key],
                 lambda out, p=precision: _build_onnx(out, folders["hf"], p),

@@ -63,8 +63,6 @@ def _positive(value: str | None) -> bool:
 
 
 def _status_message(ctx: _Context, status: int, detail: str, retry_after: str | None) -> str:
-    # TRANSLATORS: {where} is a service and its address, such as "NVIDIA NIM (https://integrate.api.nvidia.com/v1)";
-    # {said} is the server's own explanation in parentheses with a space before it, or nothing.
     fields = {
         "where": f"{ctx.title} ({ctx.base_url})", "said": f" ({detail})" if detail else "", "status": status,
         "model": ctx.model, "key_var": ctx.key_var, "model_var": ctx.model_var, "url_var": ctx.url_var,
@@ -73,12 +71,15 @@ def _status_message(ctx: _Context, status: int, detail: str, retry_after: str | 
     once = ctx.max_retries == 0
     if status == 401:
         if ctx.key_var:
+            # TRANSLATORS: {where} is a service and its address, such as "NVIDIA NIM (https://integrate.api.nvidia.com/v1)";
+            # {key_var} is an environment variable's name.
             return _(
                 "{where} rejected the key in {key_var} with 401 Unauthorized: check that the value in .env "
                 "is complete and not expired, then rerun."
             ).format(**fields)
         return _("{where} answered 401 Unauthorized: it needs a key, so set one and rerun.").format(**fields)
     if status == 403:
+        # TRANSLATORS: {said} is the server's own explanation in parentheses with a space before it, or nothing.
         return _(
             "{where} answered 403 Forbidden for model {model!r}{said}: your key works but may not use this "
             "model, so check its permissions or choose another model with {model_var}."
@@ -207,10 +208,10 @@ def _page_kind(text: str, content_type: str = "", ctx: _Context | None = None) -
 
 def _not_json_message(ctx: _Context, text: str, content_type: str = "", streaming: bool = False) -> str:
     kind, what = _page_kind(text, content_type, ctx)
-    # TRANSLATORS: {where} is a service and its address; {title} is the title of the web page that came back;
-    # {content_type} is a MIME type such as text/plain; {url_var} is an environment variable's name.
     if streaming:
         message = {
+            # TRANSLATORS: {where} is a service and its address; {title} is the title of the web page that came back;
+            # {url_var} is an environment variable's name.
             "titled": _(
                 "{where} answered with an HTML page titled {title!r} to a streaming request instead of JSON: "
                 "a proxy, captive portal or sign-in page may be in the way, so open that address in a browser, "
@@ -220,6 +221,7 @@ def _not_json_message(ctx: _Context, text: str, content_type: str = "", streamin
                 "{where} answered with an HTML page to a streaming request instead of JSON: a proxy, captive "
                 "portal or sign-in page may be in the way, so open that address in a browser, or check {url_var}."
             ),
+            # TRANSLATORS: {content_type} is a MIME type such as text/plain.
             "type": _(
                 "{where} answered with {content_type} content to a streaming request instead of JSON: a proxy, "
                 "captive portal or sign-in page may be in the way, so open that address in a browser, or check "
@@ -346,13 +348,14 @@ def explain_error(exc: BaseException, ctx: _Context) -> CourseError:
                 body = None
         message = _status_message(ctx, status, _detail(body, text, ctx), headers.get("retry-after"))
     elif "Timeout" in cls:
-        # TRANSLATORS: {timeout_s} is a number of seconds; {tries} (2 or more) counts the request and its retries.
         message = (
+            # TRANSLATORS: {timeout_s} is a number of seconds.
             _(
                 "{title} ({base_url}) did not answer within {timeout_s:g} s (tried once): "
                 "try again, ask for fewer tokens, or raise SLM_LAB_TIMEOUT_S."
             )
             if ctx.max_retries == 0
+            # TRANSLATORS: {tries} (2 or more) counts the request and its retries.
             else _(
                 "{title} ({base_url}) did not answer within {timeout_s:g} s (tried up to {tries} times): "
                 "try again, ask for fewer tokens, or raise SLM_LAB_TIMEOUT_S."
