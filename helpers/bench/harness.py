@@ -137,7 +137,7 @@ def run_benchmark(
                 if on_error == "raise":
                     raise
                 result.skipped[backend.name] = str(exc)
-                print(f"{backend.name}: skipped, {exc}")
+                print(_("{backend}: skipped, {error}").format(backend=backend.name, error=exc))
                 bar.update(len(prompts) * repeats - done)
             finally:
                 if not keep_loaded:

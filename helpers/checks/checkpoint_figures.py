@@ -158,9 +158,9 @@ def check_speed(answer: Any, measured: float, tolerance: float = 0.25) -> CheckR
     if not math.isclose(value, measured, rel_tol=tolerance):
         hint = ""
         if math.isclose(value, measured * 60, rel_tol=tolerance):
-            hint = " That looks like tokens per minute."
+            hint = " " + _("That looks like tokens per minute.")
         elif measured and math.isclose(value, 1000 / measured, rel_tol=tolerance):
-            hint = " That looks like milliseconds per token: speed is tokens per second."
+            hint = " " + _("That looks like milliseconds per token: speed is tokens per second.")
         return _failed(name, _(
             "{value:g} tokens/s is not what your table shows ({measured:.1f} tokens/s).{hint}"
         ).format(value=value, measured=measured, hint=hint))

@@ -53,7 +53,7 @@ def _compare_prompt(name: str, answer: Any, expected: str, note: str, source: st
         ).format(source=source, note=note))
     hint = ""
     if answer.strip() == expected.strip():
-        hint = " Only whitespace at the start or end differs, but a model sees every newline as a token."
+        hint = " " + _("Only whitespace at the start or end differs, but a model sees every newline as a token.")
     elif "\\n" in answer:
         hint = (
             " Your string contains a backslash and an 'n' as two characters: "

@@ -96,13 +96,13 @@ def check_weight_gb(
     if got is None or not math.isclose(got, expected, rel_tol=0.03):
         hint = ""
         if got is not None and math.isclose(got, expected * 1e9, rel_tol=0.03):
-            hint = " That is the size in bytes: divide by 1e9 for GB (or write it as '29400000000 bytes')."
+            hint = " " + _("That is the size in bytes: divide by 1e9 for GB (or write it as '29400000000 bytes').")
         elif got is not None and math.isclose(got, expected * 1e3, rel_tol=0.03):
-            hint = " That is the size in MB: divide by 1000 for GB."
+            hint = " " + _("That is the size in MB: divide by 1000 for GB.")
         elif got is not None and math.isclose(got, spec.params_b, rel_tol=0.03):
-            hint = " That is the parameter count in billions, not the memory: multiply by the bytes per weight."
+            hint = " " + _("That is the parameter count in billions, not the memory: multiply by the bytes per weight.")
         elif isinstance(answer_gb, str):
-            hint = " Give a number (or a string with its unit, such as '29.4 GB'), not a name."
+            hint = " " + _("Give a number (or a string with its unit, such as '29.4 GB'), not a name.")
         return failed(
             name,
             _(

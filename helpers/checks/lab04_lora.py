@@ -102,9 +102,9 @@ def check_lora_params(answer: Any, in_features: int, out_features: int, r: int =
         )
     hint = ""
     if answer == full:
-        hint = " That is the full matrix: LoRA freezes it and trains two thin ones."
+        hint = " " + _("That is the full matrix: LoRA freezes it and trains two thin ones.")
     elif answer == r * in_features * out_features or answer == r * r:
-        hint = " Multiply each thin matrix's two sides and add the two products."
+        hint = " " + _("Multiply each thin matrix's two sides and add the two products.")
     return failed(
         name, _(
             "expected {r} x {in_features} (A) + {out_features} x {r} (B) = {expected:,}, not {answer!r}.{hint}"

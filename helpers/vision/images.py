@@ -52,13 +52,14 @@ _DATA_URL = re.compile(r"^data:image/[\w.+-]+;base64,(?P<data>.*)$", re.DOTALL)
 
 def _describe(source: object) -> str:
     """How an error message names the image: its file name, or what kind of data it came as."""
+    # TRANSLATORS: the subject of "{image} is not a readable image" and "{what} has no pixels".
     if isinstance(source, (bytes, bytearray)):
-        return "The image data"
+        return _("The image data")
     if isinstance(source, str) and source.startswith("data:"):
-        return "The data URL's image"
+        return _("The data URL's image")
     if isinstance(source, (str, Path)):
         return Path(source).name
-    return "The image"
+    return _("The image")
 
 
 def load_image(
