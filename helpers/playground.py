@@ -60,34 +60,27 @@ def available_choices(verbose: bool = False) -> list[Choice]:
         ['onnx-int4', 'transformers-fp32']
 
     """
+    # TRANSLATORS: a choice in the model picker: "SmolLM2-135M - llama.cpp Q4_1 (local)"; also "{service} ({model})
+    # - cloud" and "- endpoint" below (a service such as NVIDIA NIM and its model id).
+    local = _("{model} - {runtime} (local)")
     choices = [
-        # TRANSLATORS: a choice in the playground's model picker; {model} and {runtime} are technical names.
-        Choice(_("{model} - {runtime} (local)").format(model="SmolLM2-135M", runtime="ONNX Runtime GenAI int4"),
-               "onnx-int4"),
-        Choice(_("{model} - {runtime} (local)").format(model="SmolLM2-135M", runtime="Transformers fp32"),
-               "transformers-fp32"),
+        Choice(local.format(model="SmolLM2-135M", runtime="ONNX Runtime GenAI int4"), "onnx-int4"),
+        Choice(local.format(model="SmolLM2-135M", runtime="Transformers fp32"), "transformers-fp32"),
     ]
     if llamacpp_available():
-        choices.append(Choice(_("{model} - {runtime} (local)").format(model="SmolLM2-135M", runtime="llama.cpp Q4_1"),
-                              "llama.cpp"))
+        choices.append(Choice(local.format(model="SmolLM2-135M", runtime="llama.cpp Q4_1"), "llama.cpp"))
     from helpers.providers import PROVIDERS, available_providers
 
     for name in available_providers():
         spec = PROVIDERS.get(name)
-        title = _(spec.title) if spec is not None else name
-        title = title[:1].upper() + title[1:]
-        model = spec.model() if spec is not None else ""
         kind = "cloud" if spec is not None and spec.kind == "cloud" else "endpoint"
-        # TRANSLATORS: a choice in the playground's model picker: a service (such as NVIDIA NIM) and its model id.
-        label = (_("{service} ({model}) - cloud") if kind == "cloud" else _("{service} ({model}) - endpoint")).format(
-            service=title, model=model
-        ) if spec is not None else name
+        label = _("{service} ({model}) - cloud") if kind == "cloud" else _("{service} ({model}) - endpoint")
+        title = _(spec.title) if spec is not None else name
+        label = label.format(service=title[:1].upper() + title[1:], model=spec.model()) if spec is not None else name
         choices.append(Choice(label, f"endpoint:{name}", kind))
     if verbose:
-        # TRANSLATORS: {backends} is a comma-separated list of technical names (onnx-int4, endpoint:nim...).
-        print(_("Picker: {count} choices ({backends}).").format(
-            count=len(choices), backends=", ".join(c.backend for c in choices)
-        ))
+        backends = ", ".join(c.backend for c in choices)
+        print(_("Picker: {count} choices ({backends}).").format(count=len(choices), backends=backends))
     return choices
 
 
@@ -149,9 +142,8 @@ class Playground:
         if not self.choices:
             raise CourseError(_("The playground has nothing to offer: pass at least one Choice."))
         if threads is not None and threads < 1:
-            raise CourseError(_(
-                "threads={threads}: use 1 or more, or None for each runtime's default."
-            ).format(threads=threads))
+            raise CourseError(_("threads={threads}: use 1 or more, or None for each runtime's default.").format(
+                threads=threads))
         self.threads = threads
         self.backend_factory = backend_factory or self._make_backend
         self.seed = seed
@@ -183,14 +175,12 @@ class Playground:
                                  layout=wide())
         self.system = w.Textarea(value=system, description=_("System"), layout=wide("3.5em"))
         self.prompt = w.Textarea(value="", placeholder=_("Ask something, then press Send"),
-                                 description=_("Prompt"),
-                                 layout=wide("4.5em"))
+                                 description=_("Prompt"), layout=wide("4.5em"))
         self.temperature = knob(w.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.05, description="temperature",
                                               readout_format=".2f"))
         self.top_p = knob(w.FloatSlider(value=top_p, min=0.05, max=1.0, step=0.05, description="top-p",
                                         readout_format=".2f"))
-        self.max_new_tokens = knob(w.IntSlider(value=max_new_tokens, min=1, max=1024, step=1,
-                                               description=_("max tokens")))
+        self.max_new_tokens = knob(w.IntSlider(value=max_new_tokens, min=1, max=1024, description=_("max tokens")))
         self.send_button = w.Button(description=_("Send"), button_style="primary", icon="paper-plane",
                                     layout=w.Layout(width="110px"))
         self.stop_button = w.Button(description=_("Stop"), button_style="warning", icon="stop", disabled=True,
@@ -318,9 +308,8 @@ class Playground:
                 first.append(time.perf_counter() - started)
             self.answer += piece
             self.output.value = self._render(self.answer)
-            self.readout.value = _("first token {seconds:.2f} s | {count} tokens so far").format(
-                seconds=first[0], count=count
-            )
+            so_far = _("first token {seconds:.2f} s | {count} tokens so far")
+            self.readout.value = so_far.format(seconds=first[0], count=count)
             for listener in self.listeners:
                 listener(count)
 
@@ -348,15 +337,12 @@ class Playground:
     @staticmethod
     def describe(stats: GenerationStats, stopped: bool = False) -> str:
         """Format the readout line: time to first token, decode speed, tokens, total time."""
-        speed = (
-            _("{speed:.1f} tokens/s").format(speed=stats.decode_tokens_per_s) if stats.new_tokens >= 2 else "- tokens/s"
-        )
+        speed = _("{speed:.1f} tokens/s") if stats.new_tokens >= 2 else "- tokens/s"
+        speed = speed.format(speed=stats.decode_tokens_per_s)
         # TRANSLATORS: the playground's readout (HTML: keep the <b> tags); {speed} is "12.3 tokens/s".
-        line = (
-            _("<b>first token {ttft:.2f} s</b> | <b>{speed}</b> | {tokens} tokens | total {total:.2f} s (stopped)")
-            if stopped
-            else _("<b>first token {ttft:.2f} s</b> | <b>{speed}</b> | {tokens} tokens | total {total:.2f} s")
-        )
+        line = _("<b>first token {ttft:.2f} s</b> | <b>{speed}</b> | {tokens} tokens | total {total:.2f} s (stopped)")
+        if not stopped:
+            line = _("<b>first token {ttft:.2f} s</b> | <b>{speed}</b> | {tokens} tokens | total {total:.2f} s")
         return line.format(ttft=stats.ttft_s, speed=speed, tokens=stats.new_tokens, total=stats.total_s)
 
     # ------------------------------------------------------------------ from code
@@ -382,9 +368,8 @@ class Playground:
         if choice is not None:
             backends = [c.backend for c in self.choices]
             if choice not in backends:
-                raise CourseError(_(
-                    "{choice!r} is not in the picker here: use one of {choices}."
-                ).format(choice=choice, choices=', '.join(backends)))
+                raise CourseError(_("{choice!r} is not in the picker here: use one of {choices}.").format(
+                    choice=choice, choices=", ".join(backends)))
             self.picker.value = choice
         self.prompt.value = question
         if system is not None:

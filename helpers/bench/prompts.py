@@ -57,12 +57,10 @@ def load_prompts(path: Path | str | None = None, limit: int | None = None) -> li
             "The benchmark prompt file {path} is missing: restore it from the repository."
         ).format(path=path)) from None
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-        raise CourseError(
-            _(
-                "The benchmark prompt file {path} is not valid ({kind}: {error}): each entry of "
-                "'prompts' needs an 'id' and a 'user' text."
-            ).format(path=path, kind=exc.__class__.__name__, error=exc)
-        ) from None
+        raise CourseError(_(
+            "The benchmark prompt file {path} is not valid ({kind}: {error}): each entry of "
+            "'prompts' needs an 'id' and a 'user' text."
+        ).format(path=path, kind=exc.__class__.__name__, error=exc)) from None
     ids = [p.id for p in prompts]
     if not prompts or len(set(ids)) != len(ids):
         raise CourseError(_(

@@ -121,8 +121,6 @@ class BenchmarkResult:
                 data["runs"], data["settings"], bandwidth, data["machine"], data.get("skipped", {}), data["created"]
             )
         except (OSError, KeyError, TypeError, json.JSONDecodeError) as exc:
-            raise CourseError(
-                _(
-                    "{path} is not a saved benchmark result ({kind}): pick a results/*.json file."
-                ).format(path=path, kind=exc.__class__.__name__)
-            ) from None
+            raise CourseError(_(
+                "{path} is not a saved benchmark result ({kind}): pick a results/*.json file."
+            ).format(path=path, kind=exc.__class__.__name__)) from None

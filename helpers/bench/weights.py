@@ -60,12 +60,10 @@ def onnx_weight_bytes(folder: Path | str) -> WeightBytes:
         filename = config["model"]["decoder"]["filename"]
         graph = onnx.load(str(folder / filename), load_external_data=False).graph
     except (OSError, KeyError, json.JSONDecodeError) as exc:
-        raise CourseError(
-            _(
-                "{folder} is not an ONNX Runtime GenAI model folder ({kind}): "
-                "rebuild it with `python -m helpers.models`."
-            ).format(folder=folder, kind=exc.__class__.__name__)
-        ) from None
+        raise CourseError(_(
+            "{folder} is not an ONNX Runtime GenAI model folder ({kind}): "
+            "rebuild it with `python -m helpers.models`."
+        ).format(folder=folder, kind=exc.__class__.__name__)) from None
     sizes: dict[str, int] = {}
     for tensor in graph.initializer:
         if uses_external_data(tensor):

@@ -118,13 +118,10 @@ def check_pick(answer: Any) -> CheckResult:
                 name=model.name, precision=precision, need=need, overhead=job['overhead'], memory_gb=job['memory_gb'],
             ),
         )
-    return _passed(
-        name,
-        _(
-            "{name} at {precision}: about {need:.1f} GB, within the phone's {memory_gb:g} GB, and it "
-            "takes audio. Measure it on the real phone before you ship."
-        ).format(name=model.name, precision=precision, need=need, memory_gb=job['memory_gb']),
-    )
+    return _passed(name, _(
+        "{name} at {precision}: about {need:.1f} GB, within the phone's {memory_gb:g} GB, and it "
+        "takes audio. Measure it on the real phone before you ship."
+    ).format(name=model.name, precision=precision, need=need, memory_gb=job['memory_gb']))
 
 
 # =========================================================================== 4. local vs cloud call
@@ -266,27 +263,18 @@ def check_quantization(answer: Any, params: float) -> CheckResult:
                     "{precision}: {result_gb:.3g} GB{hint}; parameters x bytes per weight "
                     "({value}) gives {size_gb:.3g} GB."
                 ).format(
-                    precision=precision,
-                    result_gb=result / 1e9,
-                    hint=hint,
-                    value='2' if precision == 'fp16' else '0.5',
-                    size_gb=size / 1e9,
+                    precision=precision, result_gb=result / 1e9, hint=hint,
+                    value='2' if precision == 'fp16' else '0.5', size_gb=size / 1e9,
                 ),
             )
     cost = _words(answer["cost"]) if isinstance(answer["cost"], str) else None
     if cost not in _COSTS:
-        return _failed(
-            name,
-            _(
-                "cost: int4 is smaller and faster to decode; what it can lose is answer quality, not {cost!r}."
-            ).format(cost=answer['cost']),
-        )
-    return _passed(
-        name,
-        _(
-            "{fp16_gb:.3g} GB at fp16, {int4_gb:.3g} GB at int4: four times smaller and "
-            "faster to decode, for some answer quality that you measure on your own prompts (lab 2)."
-        ).format(fp16_gb=wanted['fp16'] / 1e9, int4_gb=wanted['int4'] / 1e9),
-    )
+        return _failed(name, _(
+            "cost: int4 is smaller and faster to decode; what it can lose is answer quality, not {cost!r}."
+        ).format(cost=answer['cost']))
+    return _passed(name, _(
+        "{fp16_gb:.3g} GB at fp16, {int4_gb:.3g} GB at int4: four times smaller and "
+        "faster to decode, for some answer quality that you measure on your own prompts (lab 2)."
+    ).format(fp16_gb=wanted['fp16'] / 1e9, int4_gb=wanted['int4'] / 1e9))
 
 

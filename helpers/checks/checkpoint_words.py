@@ -80,13 +80,10 @@ def check_definition(answer: Any) -> CheckResult:
         if missed:
             parts.append(f"one or more true statements are missing ({len(missed)})")
         return _failed(name, "; ".join(parts) + ".")
-    return _passed(
-        name,
-        _(
-            "an SLM is a scaled-down LLM (same architecture, fewer parameters), often distilled or compressed, "
-            "made to run where an LLM cannot; it still inherits bias and knows fewer facts."
-        ),
-    )
+    return _passed(name, _(
+        "an SLM is a scaled-down LLM (same architecture, fewer parameters), often distilled or compressed, "
+        "made to run where an LLM cannot; it still inherits bias and knows fewer facts."
+    ))
 
 
 # =========================================================================== 2. SLM vs LLM, point by point
@@ -181,24 +178,18 @@ def check_cloud_differences(answer: Any) -> CheckResult:
         else:
             unknown.append(item.strip())
     if unknown:
-        return _failed(
-            name,
-            _(
-                "{choices} does not change: the messages, the settings and the code stay "
-                "the same; only where the request goes, who you are and which model answers do."
-            ).format(choices=', '.join(repr(u) for u in unknown)),
-        )
+        return _failed(name, _(
+            "{choices} does not change: the messages, the settings and the code stay "
+            "the same; only where the request goes, who you are and which model answers do."
+        ).format(choices=', '.join(repr(u) for u in unknown)))
     if found != set(CLOUD_SETTINGS):
         return _failed(name, _(
             "{n_cloud_settings} of the settings is missing."
         ).format(n_cloud_settings=len(CLOUD_SETTINGS) - len(found)))
-    return _passed(
-        name,
-        _(
-            "base URL, API key and model id (on Foundry, your deployment name). The request itself is the same; "
-            "the cloud adds a network round trip, a shared server, a bill and a key to keep secret."
-        ),
-    )
+    return _passed(name, _(
+        "base URL, API key and model id (on Foundry, your deployment name). The request itself is the same; "
+        "the cloud adds a network round trip, a shared server, a bill and a key to keep secret."
+    ))
 
 
 # =========================================================================== 5. speed and memory
@@ -236,11 +227,7 @@ def check_fits(
             "{model} at {precision} needs about {need:.1f} GB with {overhead:.0%} overhead; "
             "the device leaves {memory_gb:g} GB, so {value}."
         ).format(
-            model=model,
-            precision=precision,
-            need=need,
-            overhead=overhead,
-            memory_gb=memory_gb,
+            model=model, precision=precision, need=need, overhead=overhead, memory_gb=memory_gb,
             value='it fits' if truth else 'it does not fit',
         ),
     )

@@ -59,13 +59,10 @@ def _compare_prompt(name: str, answer: Any, expected: str, note: str, source: st
             " Your string contains a backslash and an 'n' as two characters: "
             "use a real newline ('\\n' in a normal string)."
         )
-    return failed(
-        name,
-        _(
-            "{source} renders these messages differently.{hint}\n{text_diff}\nWhy it matters: {note} "
-            "A model trained on one format answers worse in any other, and a missing newline is a different token."
-        ).format(source=source, hint=hint, text_diff=text_diff(expected, answer), note=note),
-    )
+    return failed(name, _(
+        "{source} renders these messages differently.{hint}\n{text_diff}\nWhy it matters: {note} "
+        "A model trained on one format answers worse in any other, and a missing newline is a different token."
+    ).format(source=source, hint=hint, text_diff=text_diff(expected, answer), note=note))
 
 
 def check_prompt(answer: Any, msgs: Sequence[Mapping[str, Any]], template: str, tokenizer: Any) -> CheckResult:

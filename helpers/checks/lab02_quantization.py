@@ -42,13 +42,10 @@ def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
     name = "theoretical sizes"
     wanted = {p: params * BYTES_PER_PARAM[p] / 1e6 for p in ("fp32", "int8", "int4")}
     if is_unanswered(answer) or (isinstance(answer, Mapping) and any(is_unanswered(v) for v in answer.values())):
-        return not_done(
-            name,
-            _(
-                "Fill in a dict {'fp32': ..., 'int8': ..., 'int4': ...} of megabytes: "
-                "parameters x bytes per weight / 1e6."
-            ),
-        )
+        return not_done(name, _(
+            "Fill in a dict {'fp32': ..., 'int8': ..., 'int4': ...} of megabytes: "
+            "parameters x bytes per weight / 1e6."
+        ))
     if isinstance(answer, Mapping):
         answer = {str(k).strip().lower(): as_number(v, unit="mb") for k, v in answer.items()}
     if not isinstance(answer, Mapping) or set(answer) != set(wanted):
@@ -74,14 +71,11 @@ def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
                 hint = f" Your numbers look like {what}."
                 break
         return failed(name, "; ".join(wrong) + "." + hint)
-    return passed(
-        name,
-        _(
-            "fp32 {fp32:.0f} MB, int8 {int8:.0f} MB, int4 {int4:.0f} MB: "
-            "each halving of the bits halves the weights. Real files are a bit larger: quantized weights carry "
-            "a scale per block, and some tensors stay wider."
-        ).format(fp32=wanted['fp32'], int8=wanted['int8'], int4=wanted['int4']),
-    )
+    return passed(name, _(
+        "fp32 {fp32:.0f} MB, int8 {int8:.0f} MB, int4 {int4:.0f} MB: "
+        "each halving of the bits halves the weights. Real files are a bit larger: quantized weights carry "
+        "a scale per block, and some tensors stay wider."
+    ).format(fp32=wanted['fp32'], int8=wanted['int8'], int4=wanted['int4']))
 
 
 _QUALITY_COSTS = ("none", "small", "large")
@@ -188,6 +182,18 @@ def _sentence_problems(
     return problems
 
 
+def _dominated(better: Mapping[str, Any], pick: Mapping[str, Any], recommended: str) -> str:
+    """Why ``pick`` is not defensible: ``better`` is smaller and scored at least as well."""
+    return _(
+        "{better} is smaller ({better_mb:.0f} MB vs {yours_mb:.0f} MB) and scored at least as well "
+        "({better_quality:.0%} vs {yours_quality:.0%}), so nothing in the numbers speaks for {recommended}. "
+        "A defensible pick is one that no other build beats on both size and quality."
+    ).format(
+        better=better["precision"], better_mb=better["size_mb"], yours_mb=pick["size_mb"],
+        better_quality=better["quality"], yours_quality=pick["quality"], recommended=recommended,
+    )
+
+
 def check_conclusion(
     recommended: Any, quality_cost: Any, sentence: Any, results: Sequence[Mapping[str, Any]]
 ) -> CheckResult:
@@ -223,22 +229,7 @@ def check_conclusion(
     pick, base = by_precision[recommended], by_precision.get("fp32", max(results, key=lambda r: r["quality"]))
     better = _dominating(results, pick)
     if better is not None:
-        return failed(
-            name,
-            _(
-                "{better} is smaller ({better_mb:.0f} MB vs {yours_mb:.0f} MB) "
-                "and scored at least as well "
-                "({better_quality:.0%} vs {yours_quality:.0%}), so nothing in the numbers speaks for {recommended}. "
-                "A defensible pick is one that no other build beats on both size and quality."
-            ).format(
-                better=better['precision'],
-                better_mb=better['size_mb'],
-                yours_mb=pick['size_mb'],
-                better_quality=better['quality'],
-                yours_quality=pick['quality'],
-                recommended=recommended,
-            ),
-        )
+        return failed(name, _dominated(better, pick, recommended))
     n_prompts = max(int(r.get("n_prompts", 0)) for r in results) or 8
     drop = round((base["quality"] - pick["quality"]) * n_prompts)  # prompts lost against fp32
     acceptable = {
@@ -258,13 +249,8 @@ def check_conclusion(
                 "{lost} of {n_prompts} prompts lost, which reads as "
                 "{choices}, not {quality_cost!r}."
             ).format(
-                recommended=recommended,
-                quality=pick['quality'],
-                fp32_quality=base['quality'],
-                lost=max(drop, 0),
-                n_prompts=n_prompts,
-                choices=_either(sorted(acceptable)),
-                quality_cost=quality_cost,
+                recommended=recommended, quality=pick['quality'], fp32_quality=base['quality'], lost=max(drop, 0),
+                n_prompts=n_prompts, choices=_either(sorted(acceptable)), quality_cost=quality_cost,
             ),
         )
     problems = _sentence_problems(str(sentence), recommended, results, n_prompts)
@@ -279,11 +265,7 @@ def check_conclusion(
             "and decodes {speed:.1f}x as fast here, "
             "with a quality cost you called {quality_cost!r} ({max} of {n_prompts} prompts lost)."
         ).format(
-            recommended=recommended,
-            ratio=ratio,
-            speed=speed,
-            quality_cost=quality_cost,
-            max=max(drop, 0),
+            recommended=recommended, ratio=ratio, speed=speed, quality_cost=quality_cost, max=max(drop, 0),
             n_prompts=n_prompts,
         ),
     )

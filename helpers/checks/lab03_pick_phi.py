@@ -83,13 +83,10 @@ def check_weight_gb(
     name = f"{model} at {precision}"
     spec = get_model(model)
     if is_unanswered(answer_gb) or is_unanswered(fits):
-        return not_done(
-            name,
-            _(
-                "Weights in GB = parameters x bytes per weight / 1e9; "
-                "then compare weights x 1.2 with the usable memory."
-            ),
-        )
+        return not_done(name, _(
+            "Weights in GB = parameters x bytes per weight / 1e9; "
+            "then compare weights x 1.2 with the usable memory."
+        ))
     expected = spec.weight_gb(precision)
     need = expected * (1 + overhead)
     got, fits_answer = as_number(answer_gb), as_bool(fits)
@@ -109,13 +106,8 @@ def check_weight_gb(
                 "{name} has {params_b:g}B parameters; at {precision} each takes "
                 "{bytes_per_param:g} bytes, so the weights need {expected:.1f} GB, not {answer_gb!r}.{hint}"
             ).format(
-                name=spec.name,
-                params_b=spec.params_b,
-                precision=precision,
-                bytes_per_param=bytes_per_param(precision),
-                expected=expected,
-                answer_gb=answer_gb,
-                hint=hint,
+                name=spec.name, params_b=spec.params_b, precision=precision,
+                bytes_per_param=bytes_per_param(precision), expected=expected, answer_gb=answer_gb, hint=hint,
             ),
         )
     if fits_answer is None:
@@ -125,21 +117,17 @@ def check_weight_gb(
     fits = fits_answer
     if fits != (need <= usable_gb):
         verdict = "fits" if need <= usable_gb else "does not fit"
-        return failed(
-            name,
-            _(
-                "the size is right, but with {overhead:.0%} for the runtime it needs {need:.1f} GB and "
-                "{usable_gb:g} GB are usable, so it {verdict}."
-            ).format(overhead=overhead, need=need, usable_gb=usable_gb, verdict=verdict),
-        )
+        return failed(name, _(
+            "the size is right, but with {overhead:.0%} for the runtime it needs {need:.1f} GB and "
+            "{usable_gb:g} GB are usable, so it {verdict}."
+        ).format(overhead=overhead, need=need, usable_gb=usable_gb, verdict=verdict))
     return passed(
         name,
         _(
             "{expected:.1f} GB of weights, about {need:.1f} GB to run: "
             "{value}."
         ).format(
-            expected=expected,
-            need=need,
+            expected=expected, need=need,
             value='it fits' if fits else f'it does not fit in {usable_gb:g} GB; try a smaller precision',
         ),
     )
@@ -181,11 +169,8 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
             "{model_name!r} is not in data/phi_family.json. The family: {names}."
         ).format(model_name=model_name, names=names))
     if precision is None or str(precision).strip().lower() not in BYTES_PER_PARAM:
-        return failed(
-            name, _(
-                "add a precision, one of {choices}: it decides whether {name} fits."
-            ).format(choices=', '.join(BYTES_PER_PARAM), name=model.name)
-        )
+        return failed(name, _("add a precision, one of {choices}: it decides whether {name} fits.").format(
+            choices=", ".join(BYTES_PER_PARAM), name=model.name))
     precision = str(precision).strip().lower()
     selection = _scenario_selection(spec, precisions=("fp16", "int8", "int4"), top=100)
     fitting, rejected = _with_languages(spec, selection)
@@ -193,30 +178,18 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
     ranking = ", ".join(f"{rec.model.name} ({rec.precision})" for rec in selection_picks[:3]) or "nothing"
     if model.name not in fitting:
         why = rejected.get(model.name, "it does not meet the requirements")
-        return failed(
-            name,
-            _(
-                "{name} is not a good fit: {why}. This job needs {requirements}. Models that fit: {ranking}."
-            ).format(name=model.name, why=why, requirements=spec.requirements(), ranking=ranking),
-        )
+        return failed(name, _(
+            "{name} is not a good fit: {why}. This job needs {requirements}. Models that fit: {ranking}."
+        ).format(name=model.name, why=why, requirements=spec.requirements(), ranking=ranking))
     need, _kv = estimate_memory_gb(model, precision, spec.context_tokens)
     if need > spec.memory_gb:
-        return failed(
-            name,
-            _(
-                "{name} is right for the job, but at {precision} it needs about {need:.1f} GB "
-                "and the {device} leaves {memory_gb:g} GB: {fitting_precision} fits "
-                "({fitting_gb:.1f} GB)."
-            ).format(
-                name=model.name,
-                precision=precision,
-                need=need,
-                device=spec.device,
-                memory_gb=spec.memory_gb,
-                fitting_precision=fitting[model.name].precision,
-                fitting_gb=fitting[model.name].memory_gb,
-            ),
-        )
+        return failed(name, _(
+            "{name} is right for the job, but at {precision} it needs about {need:.1f} GB "
+            "and the {device} leaves {memory_gb:g} GB: {fitting_precision} fits ({fitting_gb:.1f} GB)."
+        ).format(
+            name=model.name, precision=precision, need=need, device=spec.device, memory_gb=spec.memory_gb,
+            fitting_precision=fitting[model.name].precision, fitting_gb=fitting[model.name].memory_gb,
+        ))
     notes = [f"{model.name} at {precision} needs about {need:.1f} GB of the {spec.memory_gb:g} GB usable"]
     unused = set(model.modalities_in) - {"text", *(["image"] if spec.images else [])}
     if unused:

@@ -92,11 +92,7 @@ def check_lora_params(answer: Any, in_features: int, out_features: int, r: int =
                 "{r} x {in_features} + {out_features} x {r} = {expected:,} trainable numbers instead of "
                 "{full:,} ({share:.1%} of the full matrix)."
             ).format(
-                r=r,
-                in_features=in_features,
-                out_features=out_features,
-                expected=expected,
-                full=full,
+                r=r, in_features=in_features, out_features=out_features, expected=expected, full=full,
                 share=expected / full,
             ),
         )
@@ -137,13 +133,10 @@ def check_learning_rate(lr: Any, steps: int) -> CheckResult:
     name = "learning rate"
     low, high = _lr_range(steps)
     if is_unanswered(lr):
-        return not_done(
-            name,
-            _(
-                "Pick a learning rate for {steps} steps: steps x rate is how far the adapter can move. "
-                "Compare upstream's 5e-6 with the usual LoRA range."
-            ).format(steps=steps),
-        )
+        return not_done(name, _(
+            "Pick a learning rate for {steps} steps: steps x rate is how far the adapter can move. "
+            "Compare upstream's 5e-6 with the usual LoRA range."
+        ).format(steps=steps))
     value = as_number(lr)
     if value is None or value <= 0:
         return failed(name, _("a learning rate is a positive number such as 1e-3, not {lr!r}.").format(lr=lr))
@@ -163,10 +156,7 @@ def check_learning_rate(lr: Any, steps: int) -> CheckResult:
                 "{value:g} is too large: the loss is likely to jump or diverge in a few steps. {reasoning}"
             ).format(value=value, reasoning=reasoning)
         )
-    return passed(
-        name,
-        _(
-            "{value:g} suits {steps} steps on a small model. {reasoning} With a few dozen steps the adapter must move "
-            "further per step, so the rate is a few hundred times upstream's."
-        ).format(value=value, steps=steps, reasoning=reasoning),
-    )
+    return passed(name, _(
+        "{value:g} suits {steps} steps on a small model. {reasoning} With a few dozen steps the adapter must move "
+        "further per step, so the rate is a few hundred times upstream's."
+    ).format(value=value, steps=steps, reasoning=reasoning))

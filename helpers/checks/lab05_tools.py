@@ -70,12 +70,9 @@ def check_tool_schema(schema: Any) -> CheckResult:
         ).format(dumps=json.dumps(_WEATHER_GOOD), message=error.message))
     refused = [call for call in _WEATHER_GOOD_MORE if not validator.is_valid(call)]
     if refused:
-        return failed(
-            name,
-            _(
-                "it rejects correct calls such as {dumps}: any city name is a string to accept."
-            ).format(dumps=json.dumps(refused[0])),
-        )
+        return failed(name, _(
+            "it rejects correct calls such as {dumps}: any city name is a string to accept."
+        ).format(dumps=json.dumps(refused[0])))
     let_through = [why for call, why in _WEATHER_BAD if validator.is_valid(call)]
     open_objects = _objects_without_closed_properties(schema)
     if open_objects:
@@ -86,20 +83,14 @@ def check_tool_schema(schema: Any) -> CheckResult:
             + (f" It also lets through calls with {'; '.join(let_through)}." if let_through else ""),
         )
     if let_through:
-        return failed(
-            name,
-            _(
-                "it accepts calls it should refuse: {choices}. Use 'const' for the tool name, "
-                "'required' for every key and 'type': 'string' for the city."
-            ).format(choices='; '.join(let_through)),
-        )
-    return passed(
-        name,
-        _(
-            "it accepts the right call and refuses invented keys, missing or mistyped arguments and other tools. "
-            "The same schema guides the decoder and validates the result."
-        ),
-    )
+        return failed(name, _(
+            "it accepts calls it should refuse: {choices}. Use 'const' for the tool name, "
+            "'required' for every key and 'type': 'string' for the city."
+        ).format(choices='; '.join(let_through)))
+    return passed(name, _(
+        "it accepts the right call and refuses invented keys, missing or mistyped arguments and other tools. "
+        "The same schema guides the decoder and validates the result."
+    ))
 
 
 def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
@@ -216,10 +207,7 @@ def check_run_tool(
             "\n  - " + "\n  - ".join(wrong) + "\nA tool's failure goes back to the model as text, so it can "
             "say so or try again; an exception would stop your whole app.",
         )
-    return passed(
-        name,
-        _(
-            "each validated call runs the named Python function with the model's arguments, and a failing tool "
-            "becomes an 'error: ...' message instead of a crash. The model only proposes; your code decides and runs."
-        ),
-    )
+    return passed(name, _(
+        "each validated call runs the named Python function with the model's arguments, and a failing tool "
+        "becomes an 'error: ...' message instead of a crash. The model only proposes; your code decides and runs."
+    ))

@@ -60,12 +60,10 @@ def check_bind(host: str, no_auth: bool) -> None:
 
     """
     if no_auth and not is_loopback(host):
-        raise CourseError(
-            _(
-                "Refusing to serve on {host} without a token: anyone who can reach this machine could use it; "
-                "drop --no-auth (a class token is generated, or set {token_var}), or bind 127.0.0.1."
-            ).format(host=host, token_var=TOKEN_VAR)
-        )
+        raise CourseError(_(
+            "Refusing to serve on {host} without a token: anyone who can reach this machine could use it; "
+            "drop --no-auth (a class token is generated, or set {token_var}), or bind 127.0.0.1."
+        ).format(host=host, token_var=TOKEN_VAR))
 
 
 def _logging(log_dir: Path, token: ClassToken | None, extra_secrets: list[str]) -> Path:

@@ -73,12 +73,10 @@ class FoundryLocalChat(EdgeChat):
         info = json.loads(line) if line.strip().startswith("{") else {"error": "the worker stopped without a word"}
         if "error" in info:
             process.kill()
-            raise CourseError(
-                _(
-                    "Foundry Local could not load {name} ({error}): "
-                    "run `python course.py setup --edge`, then rerun."
-                ).format(name=folder.name, error=info['error'][:200])
-            )
+            raise CourseError(_(
+                "Foundry Local could not load {name} ({error}): "
+                "run `python course.py setup --edge`, then rerun."
+            ).format(name=folder.name, error=info['error'][:200]))
         return cls(process, folder, info)
 
     @property

@@ -70,12 +70,10 @@ def _require_runtime() -> Any:
     try:
         import openvino_genai
     except ImportError:
-        raise CourseError(
-            _(
-                "openvino-genai is not installed: run `python course.py setup --edge` "
-                "(or `pip install -r requirements-edge.txt`), then restart the kernel."
-            )
-        ) from None
+        raise CourseError(_(
+            "openvino-genai is not installed: run `python course.py setup --edge` "
+            "(or `pip install -r requirements-edge.txt`), then restart the kernel."
+        )) from None
     return openvino_genai
 
 

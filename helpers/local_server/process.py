@@ -181,11 +181,9 @@ class LocalServer:
                         stdout=log, stderr=subprocess.STDOUT, **popen_kwargs,
                     )
                 except OSError as exc:
-                    raise CourseError(
-                        _(
-                            "Could not start {name} ({strerror}): check that it is installed."
-                        ).format(name=self.name, strerror=exc.strerror)
-                    ) from None
+                    raise CourseError(_(
+                        "Could not start {name} ({strerror}): check that it is installed."
+                    ).format(name=self.name, strerror=exc.strerror)) from None
                 finally:
                     log.close()
                 _RUNNING.append(self)
@@ -239,19 +237,15 @@ class LocalServer:
                 return self
             if status and not (status == 503 and "Loading model" in body):  # llama.cpp: 503 while it loads
                 self.stop(keep_log=True)
-                raise CourseError(
-                    _(
-                        "{name} answered HTTP {status} to a test request ({body}); see {log_path}."
-                    ).format(name=self.name, status=status, body=body[:200], log_path=self.log_path)
-                )
+                raise CourseError(_(
+                    "{name} answered HTTP {status} to a test request ({body}); see {log_path}."
+                ).format(name=self.name, status=status, body=body[:200], log_path=self.log_path))
             time.sleep(0.25)
         self.stop(keep_log=True)
-        raise CourseError(
-            _(
-                "{name} did not answer within {timeout_s:.0f} s: the machine may be busy; rerun, or raise "
-                "SLM_LAB_LOCAL_START_TIMEOUT_S (log: {log_path})."
-            ).format(name=self.name, timeout_s=timeout_s, log_path=self.log_path)
-        )
+        raise CourseError(_(
+            "{name} did not answer within {timeout_s:.0f} s: the machine may be busy; rerun, or raise "
+            "SLM_LAB_LOCAL_START_TIMEOUT_S (log: {log_path})."
+        ).format(name=self.name, timeout_s=timeout_s, log_path=self.log_path))
 
     def stop(self, timeout_s: float = 10.0, keep_log: bool = False) -> None:
         """Stop the server and its process group: SIGTERM, then SIGKILL after ``timeout_s``.

@@ -49,11 +49,9 @@ def load_transformers(
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
     except OSError as exc:
-        raise CourseError(
-            _(
-                "Could not load {source} ({kind}): check the model id and your connection."
-            ).format(source=source, kind=exc.__class__.__name__)
-        ) from None
+        raise CourseError(_(
+            "Could not load {source} ({kind}): check the model id and your connection."
+        ).format(source=source, kind=exc.__class__.__name__)) from None
     return model.to(dev.name).eval(), tokenizer, choice
 
 
@@ -71,12 +69,10 @@ def onnx_model_dir(name: str | None = None, precision: str = "int4", verbose: bo
         return prepare_default_model(onnx=(precision,))[f"onnx-{precision}"], choice
     spec = choice.spec
     if not spec.onnx_repo:
-        raise CourseError(
-            _(
-                "{hf_id} has no prebuilt ONNX Runtime GenAI model in the registry: pick phi-3.5-mini or phi-4-mini, "
-                "or build one with `python -m onnxruntime_genai.models.builder`."
-            ).format(hf_id=spec.hf_id)
-        )
+        raise CourseError(_(
+            "{hf_id} has no prebuilt ONNX Runtime GenAI model in the registry: pick phi-3.5-mini or phi-4-mini, "
+            "or build one with `python -m onnxruntime_genai.models.builder`."
+        ).format(hf_id=spec.hf_id))
     from huggingface_hub import snapshot_download
 
     folder = snapshot_download(spec.onnx_repo, allow_patterns=[f"{spec.onnx_subfolder}/*"])

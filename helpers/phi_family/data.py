@@ -25,17 +25,13 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CourseError(
-            _(
-                "{path} is missing: restore it with `git checkout -- {name}` or re-clone the repository."
-            ).format(path=path, name=path.name)
-        ) from None
+        raise CourseError(_(
+            "{path} is missing: restore it with `git checkout -- {name}` or re-clone the repository."
+        ).format(path=path, name=path.name)) from None
     except json.JSONDecodeError as exc:
-        raise CourseError(
-            _(
-                "{path} is not valid JSON (line {lineno}, column {colno}): fix that spot and rerun."
-            ).format(path=path, lineno=exc.lineno, colno=exc.colno)
-        ) from None
+        raise CourseError(_(
+            "{path} is not valid JSON (line {lineno}, column {colno}): fix that spot and rerun."
+        ).format(path=path, lineno=exc.lineno, colno=exc.colno)) from None
 
 
 def load_family_data(path: Path | None = None, validate: bool = True) -> dict[str, Any]:
@@ -52,11 +48,9 @@ def load_family_data(path: Path | None = None, validate: bool = True) -> dict[st
         errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
-            raise CourseError(
-                _(
-                    "{name} breaks its schema at {where} ({message}): fix that entry and rerun."
-                ).format(name=path.name, where=where, message=errors[0].message[:120])
-            )
+            raise CourseError(_(
+                "{name} breaks its schema at {where} ({message}): fix that entry and rerun."
+            ).format(name=path.name, where=where, message=errors[0].message[:120]))
     return data
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from helpers.env import Secret
 from helpers.errors import CourseError
 from helpers.i18n import _
+from helpers.providers.messages import STATUS, TRANSPORT
 from helpers.providers.specs import GITHUB_RETIRED
 
 __all__ = ["explain_error"]
@@ -67,85 +68,26 @@ def _status_message(ctx: _Context, status: int, detail: str, retry_after: str | 
         "where": f"{ctx.title} ({ctx.base_url})", "said": f" ({detail})" if detail else "", "status": status,
         "model": ctx.model, "key_var": ctx.key_var, "model_var": ctx.model_var, "url_var": ctx.url_var,
         "tries": _tries(ctx), "seconds": retry_after, "retired": _(GITHUB_RETIRED),
+        "reason": "Not Found" if status == 404 else "Bad Request",
     }
-    once = ctx.max_retries == 0
+    once = "_once" if ctx.max_retries == 0 else ""
     if status == 401:
-        if ctx.key_var:
-            # TRANSLATORS: {where} is a service and its address, such as "NVIDIA NIM (https://integrate.api.nvidia.com/v1)";
-            # {key_var} is an environment variable's name.
-            return _(
-                "{where} rejected the key in {key_var} with 401 Unauthorized: check that the value in .env "
-                "is complete and not expired, then rerun."
-            ).format(**fields)
-        return _("{where} answered 401 Unauthorized: it needs a key, so set one and rerun.").format(**fields)
-    if status == 403:
-        # TRANSLATORS: {said} is the server's own explanation in parentheses with a space before it, or nothing.
-        return _(
-            "{where} answered 403 Forbidden for model {model!r}{said}: your key works but may not use this "
-            "model, so check its permissions or choose another model with {model_var}."
-        ).format(**fields)
-    if status == 404 and ctx.name == "ollama":
-        return _(
-            "{where} has no model {model!r}{said}: run `ollama pull {model}`, or set {model_var} "
-            "to a model `ollama list` shows."
-        ).format(**fields)
-    if status == 404 or (status == 400 and ctx.model in detail):
-        # TRANSLATORS: {reason} is the HTTP reason phrase ("Not Found" or "Bad Request"); keep it in English.
-        return _(
-            "{where} answered {status} {reason} for model {model!r}{said}: set {model_var} to a model id "
-            "(or deployment name) this endpoint serves, or check {url_var}."
-        ).format(reason="Not Found" if status == 404 else "Bad Request", **fields)
-    if status == 410:
-        if ctx.name == "github" or "github_models" in detail.lower():
-            # TRANSLATORS: {retired} is the sentence "GitHub Models was retired on 30 July 2026" (translated too).
-            return _(
-                "{retired} and its endpoint now answers 410 Gone: use the same code with the foundry "
-                "provider (Azure AI Foundry) or nim, or the local endpoint (connect('local'))."
-            ).format(**fields)
-        return _(
-            "{where} answered 410 Gone{said}: this endpoint has been retired, so point {url_var} at its "
-            "successor or use another provider."
-        ).format(**fields)
-    if status == 429:
-        if _positive(retry_after):
-            if once:
-                # TRANSLATORS: {seconds} is the server's Retry-After value, in seconds.
-                message = _(
-                    "{where} is still rate-limiting (429 Too Many Requests, tried once): "
-                    "wait {seconds} s and rerun, or send fewer requests."
-                )
-            else:
-                # TRANSLATORS: {tries} (2 or more) counts the first request and the SDK's retries.
-                message = _(
-                    "{where} is still rate-limiting (429 Too Many Requests, tried up to {tries} times): "
-                    "wait {seconds} s and rerun, or send fewer requests."
-                )
-        elif once:
-            message = _(
-                "{where} is still rate-limiting (429 Too Many Requests, tried once): "
-                "wait a minute and rerun, or send fewer requests."
-            )
-        else:
-            message = _(
-                "{where} is still rate-limiting (429 Too Many Requests, tried up to {tries} times): "
-                "wait a minute and rerun, or send fewer requests."
-            )
-        return message.format(**fields)
-    if status >= 500:
-        if once:
-            message = _(
-                "{where} answered {status}{said}, tried once: the service is having trouble, "
-                "so try again later or use another provider."
-            )
-        else:
-            message = _(
-                "{where} answered {status}{said}, tried up to {tries} times: the service is having trouble, "
-                "so try again later or use another provider."
-            )
-        return message.format(**fields)
-    return _("{where} rejected the request with HTTP {status}{said}: check the arguments of this call.").format(
-        **fields
-    )
+        key = "401_key" if ctx.key_var else "401"
+    elif status == 403:
+        key = "403"
+    elif status == 404 and ctx.name == "ollama":
+        key = "404_ollama"
+    elif status == 404 or (status == 400 and ctx.model in detail):
+        key = "404"
+    elif status == 410:
+        key = "410_github" if ctx.name == "github" or "github_models" in detail.lower() else "410"
+    elif status == 429:
+        key = ("429_seconds" if _positive(retry_after) else "429_minute") + once
+    elif status >= 500:
+        key = "5xx" + once
+    else:
+        key = "other"
+    return _(STATUS[key]).format(**fields)
 
 
 def _requested_model(exc: BaseException) -> str | None:
@@ -347,57 +289,20 @@ def explain_error(exc: BaseException, ctx: _Context) -> CourseError:
             except ValueError:
                 body = None
         message = _status_message(ctx, status, _detail(body, text, ctx), headers.get("retry-after"))
-    elif "Timeout" in cls:
-        message = (
-            # TRANSLATORS: {timeout_s} is a number of seconds.
-            _(
-                "{title} ({base_url}) did not answer within {timeout_s:g} s (tried once): "
-                "try again, ask for fewer tokens, or raise SLM_LAB_TIMEOUT_S."
-            )
-            if ctx.max_retries == 0
-            # TRANSLATORS: {tries} (2 or more) counts the request and its retries.
-            else _(
-                "{title} ({base_url}) did not answer within {timeout_s:g} s (tried up to {tries} times): "
-                "try again, ask for fewer tokens, or raise SLM_LAB_TIMEOUT_S."
-            )
-        ).format(title=ctx.title, base_url=ctx.base_url, timeout_s=ctx.timeout_s, tries=_tries(ctx))
-    elif _broke_mid_response(exc):
-        message = (
-            _(
-                "{title} ({base_url}) closed the connection before the answer was complete: the server "
-                "stopped or a proxy cut the connection, so rerun connect('local'), which starts a new server, "
-                "or try another provider if it keeps happening."
-            )
-            if ctx.name == "local"
-            else _(
-                "{title} ({base_url}) closed the connection before the answer was complete: the server "
-                "stopped or a proxy cut the connection, so rerun, or try another provider if it keeps happening."
-            )
-        ).format(title=ctx.title, base_url=ctx.base_url)
-    elif "Connection" in cls or "ServiceRequest" in cls:
-        if ctx.name == "ollama":
-            message = _(
-                "Could not connect to {title} at {base_url} (connection refused or unreachable): "
-                "start it with `ollama serve`."
-            )
-        elif ctx.name == "local":
-            message = _(
-                "Could not connect to {title} at {base_url} (connection refused or unreachable): "
-                "rerun connect('local'), which starts a new one."
-            )
-        else:
-            # TRANSLATORS: {url_var} is the name of the environment variable that holds the endpoint's address.
-            message = _(
-                "Could not connect to {title} at {base_url} (connection refused or unreachable): "
-                "check {url_var} and your network."
-            )
-        message = message.format(title=ctx.title, base_url=ctx.base_url, url_var=ctx.url_var)
-    elif cls == "DecodeError":  # azure-core: a 2xx answer that is not JSON
+    elif cls == "DecodeError" and not _broke_mid_response(exc):  # azure-core: a 2xx answer that is not JSON
         message = _not_json_message(ctx, _response_text(response), headers.get("content-type", ""))
     else:
-        # TRANSLATORS: {kind} is a Python exception class name; {detail} is its message, in English.
-        message = _("{title} failed with {kind}: {detail}.").format(
-            title=ctx.title, kind=cls, detail=_detail(None, str(exc), ctx)
+        if "Timeout" in cls:
+            key = "timeout_once" if ctx.max_retries == 0 else "timeout"
+        elif _broke_mid_response(exc):
+            key = "broke_local" if ctx.name == "local" else "broke"
+        elif "Connection" in cls or "ServiceRequest" in cls:
+            key = {"ollama": "refused_ollama", "local": "refused_local"}.get(ctx.name, "refused")
+        else:
+            key = "failed"
+        message = _(TRANSPORT[key]).format(
+            title=ctx.title, base_url=ctx.base_url, timeout_s=ctx.timeout_s, tries=_tries(ctx), url_var=ctx.url_var,
+            kind=cls, detail=_detail(None, str(exc), ctx) if key == "failed" else "",
         )
     error = CourseError(ctx.scrub(message[:1].upper() + message[1:]))
     error.status = status if isinstance(status, int) else None  # type: ignore[attr-defined]

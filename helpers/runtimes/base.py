@@ -173,10 +173,8 @@ class Backend:
                     "but {model_name} holds only {context} tokens of context: shorten the prompt "
                     "or lower max_new_tokens."
                 ).format(
-                    n_prompt=n_prompt,
-                    max_new_tokens=settings.max_new_tokens,
-                    model_name=self.model_name or self.name,
-                    context=self.context,
+                    n_prompt=n_prompt, max_new_tokens=settings.max_new_tokens,
+                    model_name=self.model_name or self.name, context=self.context,
                 )
             )
 

@@ -47,9 +47,7 @@ def make_backend(name: str, model: str | None = None, threads: int | None = None
         return EdgeBackend(key, threads=threads)
     if key.startswith(("endpoint:", "cloud:")):
         return EndpointBackend(name.split(":", 1)[1])
-    raise CourseError(
-        _(
-            "Unknown backend {name!r}: use transformers-fp32, onnx-int4, onnx-int8, onnx-fp32, llama.cpp, "
-            "openvino-int4, olive-int4, foundry-local or endpoint:<provider>."
-        ).format(name=name)
-    )
+    raise CourseError(_(
+        "Unknown backend {name!r}: use transformers-fp32, onnx-int4, onnx-int8, onnx-fp32, llama.cpp, "
+        "openvino-int4, olive-int4, foundry-local or endpoint:<provider>."
+    ).format(name=name))

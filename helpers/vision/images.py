@@ -101,43 +101,33 @@ def load_image(
             except (binascii.Error, ValueError):
                 data = b""
             if not data:
-                raise CourseError(
-                    _(
-                        "That data URL holds no base64 image: it must look like data:image/png;base64,iVBOR..., "
-                        "so build it with image_to_data_url()."
-                    )
-                )
+                raise CourseError(_(
+                    "That data URL holds no base64 image: it must look like data:image/png;base64,iVBOR..., "
+                    "so build it with image_to_data_url()."
+                ))
         elif isinstance(source, (str, Path)):
             path = Path(source).expanduser()
             if not path.is_file():
-                raise CourseError(
-                    _(
-                        "No image file at {source}: check the path (relative paths start at the notebook's folder)."
-                    ).format(source=source)
-                )
+                raise CourseError(_(
+                    "No image file at {source}: check the path (relative paths start at the notebook's folder)."
+                ).format(source=source))
             size = path.stat().st_size
             if size > max_bytes:
-                raise CourseError(
-                    _(
-                        "{name} is {size_mb:.1f} MB, more than the {max_bytes_mb:.0f} MB this course accepts: "
-                        "shrink or re-save it (for example as JPEG), or raise max_bytes."
-                    ).format(name=path.name, size_mb=size / 1e6, max_bytes_mb=max_bytes / 1e6)
-                )
+                raise CourseError(_(
+                    "{name} is {size_mb:.1f} MB, more than the {max_bytes_mb:.0f} MB this course accepts: "
+                    "shrink or re-save it (for example as JPEG), or raise max_bytes."
+                ).format(name=path.name, size_mb=size / 1e6, max_bytes_mb=max_bytes / 1e6))
             data = path.read_bytes()
         else:
-            raise CourseError(
-                _(
-                    "Cannot read an image from a {kind}: "
-                    "pass a file path, bytes, a data URL or a PIL image."
-                ).format(kind=type(source).__name__)
-            )
+            raise CourseError(_(
+                "Cannot read an image from a {kind}: "
+                "pass a file path, bytes, a data URL or a PIL image."
+            ).format(kind=type(source).__name__))
         if len(data) > max_bytes:
-            raise CourseError(
-                _(
-                    "The image data is {size_mb:.1f} MB, more than the {max_bytes_mb:.0f} MB "
-                    "this course accepts: shrink it or raise max_bytes."
-                ).format(size_mb=len(data) / 1e6, max_bytes_mb=max_bytes / 1e6)
-            )
+            raise CourseError(_(
+                "The image data is {size_mb:.1f} MB, more than the {max_bytes_mb:.0f} MB "
+                "this course accepts: shrink it or raise max_bytes."
+            ).format(size_mb=len(data) / 1e6, max_bytes_mb=max_bytes / 1e6))
         try:
             image = Image.open(io.BytesIO(data))
             # Check the size from the header, before decoding a possible decompression bomb.
@@ -146,12 +136,10 @@ def load_image(
         except CourseError:
             raise
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            raise CourseError(
-                _(
-                    "{image} is not a readable image ({kind}): "
-                    "use a PNG, JPEG, GIF, BMP or WebP file that opens in an image viewer."
-                ).format(image=_describe(source), kind=exc.__class__.__name__)
-            ) from None
+            raise CourseError(_(
+                "{image} is not a readable image ({kind}): "
+                "use a PNG, JPEG, GIF, BMP or WebP file that opens in an image viewer."
+            ).format(image=_describe(source), kind=exc.__class__.__name__)) from None
     _check_pixels(image, max_pixels, _describe(source))
     return image.convert("RGB") if image.mode != "RGB" else image
 
@@ -159,12 +147,10 @@ def load_image(
 def _check_pixels(image: Any, max_pixels: int, what: str) -> None:
     width, height = image.size
     if width * height > max_pixels:
-        raise CourseError(
-            _(
-                "{what} is {width} x {height} pixels, more than the {max_pixels_mb:.0f} megapixels "
-                "this course accepts: resize it first (image.thumbnail((2048, 2048))) or raise max_pixels."
-            ).format(what=what, width=width, height=height, max_pixels_mb=max_pixels / 1e6)
-        )
+        raise CourseError(_(
+            "{what} is {width} x {height} pixels, more than the {max_pixels_mb:.0f} megapixels "
+            "this course accepts: resize it first (image.thumbnail((2048, 2048))) or raise max_pixels."
+        ).format(what=what, width=width, height=height, max_pixels_mb=max_pixels / 1e6))
     if width < 1 or height < 1:
         raise CourseError(_(
             "{what} has no pixels ({width} x {height}): use a real picture."
@@ -209,12 +195,10 @@ def image_to_data_url(image: Any, max_chars: int = NIM_MAX_DATA_URL_CHARS, image
         if new_size == current.size or min(new_size) < 16:
             break
         current = image.resize(new_size)
-    raise CourseError(
-        _(
-            "The image does not fit in {max_chars} characters even when shrunk: crop it, use image_format='JPEG', "
-            "or upload it through the provider's file API."
-        ).format(max_chars=max_chars)
-    )
+    raise CourseError(_(
+        "The image does not fit in {max_chars} characters even when shrunk: crop it, use image_format='JPEG', "
+        "or upload it through the provider's file API."
+    ).format(max_chars=max_chars))
 
 
 def vision_messages(question: str, images: Sequence[Any], system: str | None = None) -> list[dict[str, Any]]:
@@ -266,17 +250,13 @@ def expand_numbered_placeholders(prompt: str, images: Sequence[Any], image_token
         ))
     bad = sorted({n for n in numbers if not 1 <= n <= len(images)})
     if bad:
-        raise CourseError(
-            _(
-                "The prompt refers to <|image_{bad}|> but {n_images} image(s) were given: "
-                "number the placeholders from 1 to the number of images."
-            ).format(bad=bad[0], n_images=len(images))
-        )
+        raise CourseError(_(
+            "The prompt refers to <|image_{bad}|> but {n_images} image(s) were given: "
+            "number the placeholders from 1 to the number of images."
+        ).format(bad=bad[0], n_images=len(images)))
     unused = len(images) - len(set(numbers))
     if unused:
-        raise CourseError(
-            _(
-                "{unused} of the {n_images} images are never named in the prompt: add a <|image_N|> for each."
-            ).format(unused=unused, n_images=len(images))
-        )
+        raise CourseError(_(
+            "{unused} of the {n_images} images are never named in the prompt: add a <|image_N|> for each."
+        ).format(unused=unused, n_images=len(images)))
     return _NUMBERED.sub(image_token, prompt), [images[n - 1] for n in numbers]
