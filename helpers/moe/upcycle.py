@@ -47,7 +47,7 @@ def _check_dense(dense: Any) -> None:
     config = dense.config
     if getattr(config, "model_type", None) != "llama":
         raise CourseError(_(
-            "Sparse upcycling here needs a Llama-architecture model, got {getattr!r}: "
+            "Sparse upcycling here needs a Llama-architecture model, got {model_type!r}: "
             "pass the default model (SmolLM2) or another LlamaForCausalLM."
         ).format(model_type=getattr(config, 'model_type', '?')))
     if getattr(config, "mlp_bias", False) or getattr(config, "attention_bias", False):
