@@ -36,7 +36,7 @@ def local_backends(names: Sequence[str] = DEFAULT_BACKENDS, verbose: bool = True
     for name in names:
         if name.startswith(("llama.cpp", "llamacpp")) and not llamacpp_available():
             if verbose:
-                print("llama.cpp: xllamacpp is not installed (pip install -r requirements.txt), left out.")
+                print(_("llama.cpp: xllamacpp is not installed (pip install -r requirements.txt), left out."))
             continue
         problem = edge_unprepared(name) if name in EDGE_BACKENDS else None
         if problem:
@@ -65,7 +65,7 @@ def endpoint_backends(include_local: bool = True, verbose: bool = True) -> list[
         names = [n for n in names if n != "local"]
     if verbose:
         listed = ", ".join(names) if names else "none (no cloud key is set and the local endpoint is not included)"
-        print(f"Endpoints to benchmark: {listed}.")
+        print(_("Endpoints to benchmark: {listed}.").format(listed=listed))
     return [EndpointBackend(name) for name in names]
 
 

@@ -194,7 +194,8 @@ def ensure_env(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if not quiet:
-        print(f"{spec.name}: ready in {time.perf_counter() - start:.0f} s ({folder})", flush=True)
+        print(_("{name}: ready in {seconds:.0f} s ({folder})").format(
+            name=spec.name, seconds=time.perf_counter() - start, folder=folder), flush=True)
     return env_python(folder)
 
 
@@ -213,7 +214,7 @@ def try_env(spec: EnvSpec | str, root: Path | None = None, quiet: bool = False) 
     try:
         return ensure_env(spec, root=root, quiet=quiet)
     except EnvUnavailableError as exc:
-        print(f"Skipped: {exc}", flush=True)
+        print(_("Skipped: {error}").format(error=exc), flush=True)
         return None
 
 

@@ -48,7 +48,7 @@ def prepare_olive(quiet: bool = False) -> Path:
 
     def build(tmp: Path) -> None:
         if not quiet:
-            print("Building int4 with Olive (about 20 s on 2 cores)...", flush=True)
+            print(_("Building int4 with Olive (about 20 s on 2 cores)..."), flush=True)
         work = tmp.with_name(tmp.name + "-olive")
         shutil.rmtree(work, ignore_errors=True)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "OLIVE_DISABLE_TELEMETRY": "1"}

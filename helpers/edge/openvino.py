@@ -52,7 +52,7 @@ def prepare_openvino(quiet: bool = False) -> Path:
 
     def build(tmp: Path) -> None:
         if not quiet:
-            print("Exporting to OpenVINO int4 (about 100 s on 2 cores)...", flush=True)
+            print(_("Exporting to OpenVINO int4 (about 100 s on 2 cores)..."), flush=True)
         result = subprocess.run(
             [cli, "export", "openvino", "--model", str(hf), *EXPORT_ARGS, str(tmp)],
             capture_output=True, text=True, check=False, env={**os.environ, "HF_HUB_OFFLINE": "1"},

@@ -153,6 +153,7 @@ def default_server(start: bool = True, verbose: bool = True) -> LocalServer:
         server = DEFAULTS["transformers"]
     if start and not (server.alive and server.ready):
         if verbose:
-            print(f"Starting the local endpoint: {server.name} with {server.model} (about 20 s)...", flush=True)
+            print(_("Starting the local endpoint: {name} with {model} (about 20 s)...").format(
+                name=server.name, model=server.model), flush=True)
         server.start()
     return server

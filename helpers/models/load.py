@@ -38,7 +38,7 @@ def load_transformers(
     choice = resolve_model(name, verbose=verbose)
     dev = pick_device(device)
     if verbose:
-        print(f"Device: {dev}", flush=True)
+        print(_("Device: {device}").format(device=dev), flush=True)
     if choice.is_default:
         source = str(prepare_default_model(onnx=())["hf"])
         dtype = dtype or torch.float32
@@ -93,6 +93,7 @@ def load_onnx(name: str | None = None, precision: str = "int4", verbose: bool = 
     folder, choice = onnx_model_dir(name, precision, verbose=verbose)
     if verbose:
         gpu = "CUDA available" if og.is_cuda_available() else "CPU build of onnxruntime-genai"
-        print(f"Runtime: ONNX Runtime GenAI {og.__version__}, {precision} weights ({gpu})", flush=True)
+        print(_("Runtime: ONNX Runtime GenAI {version}, {precision} weights ({gpu})").format(
+            version=og.__version__, precision=precision, gpu=gpu), flush=True)
     model = og.Model(str(folder))
     return model, og.Tokenizer(model), choice

@@ -107,7 +107,8 @@ def _warn_if_busy() -> None:
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     if load > cores:
-        print(f"Note: the CPU was busy (load {load:.1f} on {cores} cores), so these speeds are lower than usual.")
+        busy = _("Note: the CPU was busy (load {load:.1f} on {cores} cores), so these speeds are lower than usual.")
+        print(busy.format(load=load, cores=cores))
 
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
