@@ -73,12 +73,10 @@ def get_required_env(name: str, description: str) -> str:
     """
     value = get_env(name)
     if value is None:
-        raise CourseError(
-            _(
-                "{name} is not set: put {description} in .env in the course folder (copy .env.example there) "
-                "or export {name} in your shell, then rerun this cell."
-            ).format(name=name, description=description)
-        )
+        raise CourseError(_(
+            "{name} is not set: put {description} in .env in the course folder (copy .env.example there) "
+            "or export {name} in your shell, then rerun this cell."
+        ).format(name=name, description=description))
     return value
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.prompts import Message, messages
 from helpers.runtimes import Backend, GenerationSettings, llamacpp_available, make_backend, stream_until
 from helpers.timing import GenerationStats, measure_stream
@@ -59,21 +60,27 @@ def available_choices(verbose: bool = False) -> list[Choice]:
         ['onnx-int4', 'transformers-fp32']
 
     """
+    # TRANSLATORS: a choice in the model picker: "SmolLM2-135M - llama.cpp Q4_1 (local)"; also "{service} ({model})
+    # - cloud" and "- endpoint" below (a service such as NVIDIA NIM and its model id).
+    local = _("{model} - {runtime} (local)")
     choices = [
-        Choice("SmolLM2-135M - ONNX Runtime GenAI int4 (local)", "onnx-int4"),
-        Choice("SmolLM2-135M - Transformers fp32 (local)", "transformers-fp32"),
+        Choice(local.format(model="SmolLM2-135M", runtime="ONNX Runtime GenAI int4"), "onnx-int4"),
+        Choice(local.format(model="SmolLM2-135M", runtime="Transformers fp32"), "transformers-fp32"),
     ]
     if llamacpp_available():
-        choices.append(Choice("SmolLM2-135M - llama.cpp Q4_1 (local)", "llama.cpp"))
+        choices.append(Choice(local.format(model="SmolLM2-135M", runtime="llama.cpp Q4_1"), "llama.cpp"))
     from helpers.providers import PROVIDERS, available_providers
 
     for name in available_providers():
         spec = PROVIDERS.get(name)
-        label = f"{spec.title[:1].upper()}{spec.title[1:]} ({spec.model()})" if spec is not None else name
         kind = "cloud" if spec is not None and spec.kind == "cloud" else "endpoint"
-        choices.append(Choice(f"{label} - {kind}", f"endpoint:{name}", kind))
+        label = _("{service} ({model}) - cloud") if kind == "cloud" else _("{service} ({model}) - endpoint")
+        title = _(spec.title) if spec is not None else name
+        label = label.format(service=title[:1].upper() + title[1:], model=spec.model()) if spec is not None else name
+        choices.append(Choice(label, f"endpoint:{name}", kind))
     if verbose:
-        print(f"Picker: {len(choices)} choices ({', '.join(c.backend for c in choices)}).")
+        backends = ", ".join(c.backend for c in choices)
+        print(_("Picker: {count} choices ({backends}).").format(count=len(choices), backends=backends))
     return choices
 
 
@@ -133,9 +140,10 @@ class Playground:
     ) -> None:
         self.choices = list(choices) if choices is not None else available_choices()
         if not self.choices:
-            raise CourseError("The playground has nothing to offer: pass at least one Choice.")
+            raise CourseError(_("The playground has nothing to offer: pass at least one Choice."))
         if threads is not None and threads < 1:
-            raise CourseError(f"threads={threads}: use 1 or more, or None for each runtime's default.")
+            raise CourseError(_("threads={threads}: use 1 or more, or None for each runtime's default.").format(
+                threads=threads))
         self.threads = threads
         self.backend_factory = backend_factory or self._make_backend
         self.seed = seed
@@ -163,19 +171,19 @@ class Playground:
             widget.style.description_width = "90px"
             return widget
 
-        self.picker = w.Dropdown(options=[(c.label, c.backend) for c in self.choices], description="Model",
+        self.picker = w.Dropdown(options=[(c.label, c.backend) for c in self.choices], description=_("Model"),
                                  layout=wide())
-        self.system = w.Textarea(value=system, description="System", layout=wide("3.5em"))
-        self.prompt = w.Textarea(value="", placeholder="Ask something, then press Send", description="Prompt",
-                                 layout=wide("4.5em"))
+        self.system = w.Textarea(value=system, description=_("System"), layout=wide("3.5em"))
+        self.prompt = w.Textarea(value="", placeholder=_("Ask something, then press Send"),
+                                 description=_("Prompt"), layout=wide("4.5em"))
         self.temperature = knob(w.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.05, description="temperature",
                                               readout_format=".2f"))
         self.top_p = knob(w.FloatSlider(value=top_p, min=0.05, max=1.0, step=0.05, description="top-p",
                                         readout_format=".2f"))
-        self.max_new_tokens = knob(w.IntSlider(value=max_new_tokens, min=1, max=1024, step=1, description="max tokens"))
-        self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane",
+        self.max_new_tokens = knob(w.IntSlider(value=max_new_tokens, min=1, max=1024, description=_("max tokens")))
+        self.send_button = w.Button(description=_("Send"), button_style="primary", icon="paper-plane",
                                     layout=w.Layout(width="110px"))
-        self.stop_button = w.Button(description="Stop", button_style="warning", icon="stop", disabled=True,
+        self.stop_button = w.Button(description=_("Stop"), button_style="warning", icon="stop", disabled=True,
                                     layout=w.Layout(width="110px"))
         self.output = w.HTML(value=self._render(""), layout=wide())
         self.readout = w.HTML(value="", layout=w.Layout(flex="1 1 300px", min_width="0"))
@@ -235,7 +243,7 @@ class Playground:
         """Build the conversation from the system and prompt boxes."""
         question = self.prompt.value.strip()
         if not question:
-            raise CourseError("The prompt box is empty: type a question, then press Send.")
+            raise CourseError(_("The prompt box is empty: type a question, then press Send."))
         return messages(question, system=self.system.value.strip() or None)
 
     @property
@@ -250,7 +258,7 @@ class Playground:
                 self._backend.close()
                 self._backend = None
             label = next((c.label for c in self.choices if c.backend == key), key)
-            self._say(f"Loading {label}...")
+            self._say(_("Loading {label}...").format(label=label))
             backend = self.backend_factory(key)
             backend.load()
             self._backend, self._backend_key = backend, key
@@ -262,7 +270,7 @@ class Playground:
         """Send the prompt (the Send button calls this). Generation runs in a thread unless ``wait``."""
         with self._lock:
             if self.busy:
-                self._say("Still answering: press Stop first.", warn=True)
+                self._say(_("Still answering: press Stop first."), warn=True)
                 return
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, daemon=True)
@@ -300,25 +308,27 @@ class Playground:
                 first.append(time.perf_counter() - started)
             self.answer += piece
             self.output.value = self._render(self.answer)
-            self.readout.value = f"first token {first[0]:.2f} s | {count} tokens so far"
+            so_far = _("first token {seconds:.2f} s | {count} tokens so far")
+            self.readout.value = so_far.format(seconds=first[0], count=count)
             for listener in self.listeners:
                 listener(count)
 
         try:
             msgs, settings = self.messages(), self.settings()
             backend = self.backend()
-            self._say(f"Answering with {backend.name}...")
+            self._say(_("Answering with {backend}...").format(backend=backend.name))
             started = time.perf_counter()
             text, stats = measure_stream(self._stream(backend, msgs, settings), on_token=on_token)
             stopped = self._stop.is_set()
             self.last.update(text=text.strip(), stats=stats, stopped=stopped)
             self.readout.value = self.describe(stats, stopped)
-            self._say(f"{backend.name}: {'stopped by you' if stopped else 'done'}.")
+            done = _("{backend}: stopped by you.") if stopped else _("{backend}: done.")
+            self._say(done.format(backend=backend.name))
         except CourseError as exc:
             self.last["error"] = str(exc)
             self._say(f"\u26a0\ufe0f {exc}", warn=True)
         except Exception as exc:  # an SDK error: one line, never a stack trace in the app
-            first_line = str(exc).splitlines()[0] if str(exc) else "no details"
+            first_line = str(exc).splitlines()[0] if str(exc) else _("no details")
             self.last["error"] = f"{exc.__class__.__name__}: {first_line}"
             self._say(f"\u26a0\ufe0f {self.last['error']}", warn=True)
         finally:
@@ -327,12 +337,13 @@ class Playground:
     @staticmethod
     def describe(stats: GenerationStats, stopped: bool = False) -> str:
         """Format the readout line: time to first token, decode speed, tokens, total time."""
-        speed = f"{stats.decode_tokens_per_s:.1f} tokens/s" if stats.new_tokens >= 2 else "- tokens/s"
-        end = " (stopped)" if stopped else ""
-        return (
-            f"<b>first token {stats.ttft_s:.2f} s</b> | <b>{speed}</b> | {stats.new_tokens} tokens | "
-            f"total {stats.total_s:.2f} s{end}"
-        )
+        speed = _("{speed:.1f} tokens/s") if stats.new_tokens >= 2 else "- tokens/s"
+        speed = speed.format(speed=stats.decode_tokens_per_s)
+        # TRANSLATORS: the playground's readout (HTML: keep the <b> tags); {speed} is "12.3 tokens/s".
+        line = _("<b>first token {ttft:.2f} s</b> | <b>{speed}</b> | {tokens} tokens | total {total:.2f} s (stopped)")
+        if not stopped:
+            line = _("<b>first token {ttft:.2f} s</b> | <b>{speed}</b> | {tokens} tokens | total {total:.2f} s")
+        return line.format(ttft=stats.ttft_s, speed=speed, tokens=stats.new_tokens, total=stats.total_s)
 
     # ------------------------------------------------------------------ from code
 
@@ -357,7 +368,8 @@ class Playground:
         if choice is not None:
             backends = [c.backend for c in self.choices]
             if choice not in backends:
-                raise CourseError(f"{choice!r} is not in the picker here: use one of {', '.join(backends)}.")
+                raise CourseError(_("{choice!r} is not in the picker here: use one of {choices}.").format(
+                    choice=choice, choices=", ".join(backends)))
             self.picker.value = choice
         self.prompt.value = question
         if system is not None:

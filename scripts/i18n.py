@@ -50,6 +50,8 @@ FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 #: Parts of README.md a learner reads (level-2 headings, matched by their start); the rest is for maintainers.
 README_SECTIONS = ("Quick start", "Course map", "Troubleshooting")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+#: A comment starting with this, just above a marked message, reaches translators as a "#. " line.
+COMMENT_TAGS = ("TRANSLATORS:",)
 LETTER = re.compile(r"[^\W\d_]")
 LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 
@@ -336,7 +338,9 @@ def extract_messages(root: Path = ROOT):
     template.locale = None
     for path in sorted((root / "helpers").rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        for _lineno, message, comments, context in extract_from_file("python", path, keywords=KEYWORDS):
+        for _lineno, message, comments, context in extract_from_file(
+            "python", path, keywords=KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True
+        ):
             # Locations without line numbers: an edit elsewhere in a module does not touch every catalog.
             template.add(message, None, [(rel, None)], auto_comments=comments, context=context)
     template.last_translator = "SLM Lab translators"

@@ -14,6 +14,7 @@ from helpers.bench.roofline import measure_bandwidth
 from helpers.bench.stats import machine_info
 from helpers.bench.threads import tune_threads
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.runtimes import GenerationSettings, make_backend
 
 __all__ = ["main", "report"]
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> BenchmarkResult:
     parser.add_argument("--no-save", action="store_true", help="do not write results/*.csv and *.json")
     args = parser.parse_args(argv)
     if args.threads not in ("auto", "default") and not str(args.threads).isdigit():
-        raise CourseError(f"--threads {args.threads}: use a number, 'auto' or 'default'.")
+        raise CourseError(_("--threads {threads}: use a number, 'auto' or 'default'.").format(threads=args.threads))
     print(f"Machine: {machine_info()['cpu']}, {os.cpu_count()} cores")
     print("Measuring memory bandwidth...", flush=True)
     bandwidth = measure_bandwidth()

@@ -14,6 +14,7 @@ from helpers.bench.prompts import BenchPrompt, load_prompts
 from helpers.bench.results import BenchmarkResult
 from helpers.bench.roofline import Bandwidth, measure_bandwidth
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.runtimes import Backend, EndpointBackend, GenerationSettings, llamacpp_available, make_backend, rss_mb
 
 __all__ = ["DEFAULT_BACKENDS", "DEFAULT_SETTINGS", "endpoint_backends", "local_backends", "run_benchmark"]
@@ -35,7 +36,7 @@ def local_backends(names: Sequence[str] = DEFAULT_BACKENDS, verbose: bool = True
     for name in names:
         if name.startswith(("llama.cpp", "llamacpp")) and not llamacpp_available():
             if verbose:
-                print("llama.cpp: xllamacpp is not installed (pip install -r requirements.txt), left out.")
+                print(_("llama.cpp: xllamacpp is not installed (pip install -r requirements.txt), left out."))
             continue
         problem = edge_unprepared(name) if name in EDGE_BACKENDS else None
         if problem:
@@ -64,7 +65,7 @@ def endpoint_backends(include_local: bool = True, verbose: bool = True) -> list[
         names = [n for n in names if n != "local"]
     if verbose:
         listed = ", ".join(names) if names else "none (no cloud key is set and the local endpoint is not included)"
-        print(f"Endpoints to benchmark: {listed}.")
+        print(_("Endpoints to benchmark: {listed}.").format(listed=listed))
     return [EndpointBackend(name) for name in names]
 
 
@@ -104,23 +105,25 @@ def run_benchmark(
     from tqdm.auto import tqdm
 
     if repeats < 1 or warmup < 0:
-        raise CourseError(f"repeats={repeats} and warmup={warmup}: use repeats >= 1 and warmup >= 0.")
+        raise CourseError(_(
+            "repeats={repeats} and warmup={warmup}: use repeats >= 1 and warmup >= 0."
+        ).format(repeats=repeats, warmup=warmup))
     if on_error not in ("skip", "raise"):
-        raise CourseError(f"on_error={on_error!r}: use 'skip' or 'raise'.")
+        raise CourseError(_("on_error={on_error!r}: use 'skip' or 'raise'.").format(on_error=on_error))
     prompts = list(prompts) if prompts is not None else load_prompts()
     settings = settings or DEFAULT_SETTINGS
     if bandwidth is True:
         bandwidth = measure_bandwidth()
     result = BenchmarkResult([], asdict(settings) | {"warmup": warmup, "repeats": repeats}, bandwidth or None)
     quiet = {} if progress else {"disable": True}  # leave TQDM_DISABLE in charge unless told to be quiet
-    with tqdm(total=len(backends) * len(prompts) * repeats, desc="Benchmark", unit="run", **quiet) as bar:
+    with tqdm(total=len(backends) * len(prompts) * repeats, desc=_("Benchmark"), unit="run", **quiet) as bar:
         for backend in backends:
             bar.set_postfix_str(backend.name)
             done = 0
             try:
                 backend.load()
                 bar.set_postfix_str(backend.name)
-                for _ in range(warmup):
+                for _step in range(warmup):
                     backend.measure(prompts[0].messages, settings)
                 for repeat in range(repeats):
                     for prompt in prompts:
@@ -134,7 +137,7 @@ def run_benchmark(
                 if on_error == "raise":
                     raise
                 result.skipped[backend.name] = str(exc)
-                print(f"{backend.name}: skipped, {exc}")
+                print(_("{backend}: skipped, {error}").format(backend=backend.name, error=exc))
                 bar.update(len(prompts) * repeats - done)
             finally:
                 if not keep_loaded:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.prompts import Message, messages
 
 __all__ = ["PROMPTS_FILE", "BenchPrompt", "load_prompts", "prompts_from_texts"]
@@ -52,17 +53,21 @@ def load_prompts(path: Path | str | None = None, limit: int | None = None) -> li
             for item in data["prompts"]
         ]
     except FileNotFoundError:
-        raise CourseError(f"The benchmark prompt file {path} is missing: restore it from the repository.") from None
+        raise CourseError(_(
+            "The benchmark prompt file {path} is missing: restore it from the repository."
+        ).format(path=path)) from None
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-        raise CourseError(
-            f"The benchmark prompt file {path} is not valid ({exc.__class__.__name__}: {exc}): each entry of "
+        raise CourseError(_(
+            "The benchmark prompt file {path} is not valid ({kind}: {error}): each entry of "
             "'prompts' needs an 'id' and a 'user' text."
-        ) from None
+        ).format(path=path, kind=exc.__class__.__name__, error=exc)) from None
     ids = [p.id for p in prompts]
     if not prompts or len(set(ids)) != len(ids):
-        raise CourseError(f"The prompt file {path} has no prompts or repeats an id: give each prompt its own id.")
+        raise CourseError(_(
+            "The prompt file {path} has no prompts or repeats an id: give each prompt its own id."
+        ).format(path=path))
     if limit is not None and limit < 1:
-        raise CourseError(f"limit={limit} would leave no prompts: use 1 or more.")
+        raise CourseError(_("limit={limit} would leave no prompts: use 1 or more.").format(limit=limit))
     return prompts[:limit]
 
 

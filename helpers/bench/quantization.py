@@ -12,6 +12,7 @@ from helpers.bench.results import BenchmarkResult
 from helpers.bench.roofline import Bandwidth
 from helpers.bench.stats import fmt
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.runtimes import GenerationSettings, OnnxBackend
 
 __all__ = ["QuantizationTradeoff", "answer_agreement", "quantization_tradeoff"]
@@ -33,7 +34,7 @@ def answer_agreement(reference: dict[str, str], other: dict[str, str]) -> tuple[
     """
     keys = [k for k in reference if k in other]
     if not keys:
-        raise CourseError("The two answer sets share no prompt: run both on the same prompts.")
+        raise CourseError(_("The two answer sets share no prompt: run both on the same prompts."))
     exact = sum(reference[k].strip() == other[k].strip() for k in keys) / len(keys)
     shares = []
     for k in keys:
@@ -83,7 +84,7 @@ def quantization_tradeoff(
     """
     settings = settings or GenerationSettings(max_new_tokens=48)
     if not settings.greedy:
-        raise CourseError("Answer agreement needs greedy decoding: use temperature=0.")
+        raise CourseError(_("Answer agreement needs greedy decoding: use temperature=0."))
     backends = [OnnxBackend(p, model, threads=threads) for p in precisions]
     result = run_benchmark(backends, prompts, settings, warmup, repeats, bandwidth=bandwidth, on_error="raise",
                            progress=progress)

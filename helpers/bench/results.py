@@ -13,6 +13,7 @@ from helpers.bench.roofline import Bandwidth
 from helpers.bench.stats import fmt, machine_info, summarize
 from helpers.env import REPO_ROOT, get_env
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["RESULTS_DIR", "BenchmarkResult", "results_dir"]
 
@@ -53,7 +54,9 @@ class BenchmarkResult:
             if row["backend"] == backend or row["backend"].startswith(backend):
                 return row
         ran = ", ".join(r["backend"] for r in self.summary()) or "none"
-        raise CourseError(f"No benchmark runs for {backend!r} (this result has: {ran}): include it in the backends.")
+        raise CourseError(_(
+            "No benchmark runs for {backend!r} (this result has: {ran}): include it in the backends."
+        ).format(backend=backend, ran=ran))
 
     def speedup(self, fast: str, slow: str) -> float:
         """How many times faster ``fast`` decodes than ``slow`` (ratio of median decode tokens/s)."""
@@ -118,6 +121,6 @@ class BenchmarkResult:
                 data["runs"], data["settings"], bandwidth, data["machine"], data.get("skipped", {}), data["created"]
             )
         except (OSError, KeyError, TypeError, json.JSONDecodeError) as exc:
-            raise CourseError(
-                f"{path} is not a saved benchmark result ({exc.__class__.__name__}): pick a results/*.json file."
-            ) from None
+            raise CourseError(_(
+                "{path} is not a saved benchmark result ({kind}): pick a results/*.json file."
+            ).format(path=path, kind=exc.__class__.__name__)) from None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["Bandwidth", "measure_bandwidth"]
 
@@ -62,7 +63,7 @@ class Bandwidth:
 def _best_time(fn: Any, repeats: int) -> float:
     fn()  # touch the pages once
     times = []
-    for _ in range(repeats):
+    for _step in range(repeats):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
@@ -90,7 +91,9 @@ def measure_bandwidth(size_mb: int = 256, repeats: int = 5, workers: int | None 
     import numpy as np
 
     if size_mb < 1 or repeats < 1:
-        raise CourseError(f"size_mb={size_mb} and repeats={repeats} must both be at least 1.")
+        raise CourseError(_(
+            "size_mb={size_mb} and repeats={repeats} must both be at least 1."
+        ).format(size_mb=size_mb, repeats=repeats))
     workers = workers or os.cpu_count() or 1
     data = np.ones(size_mb * 2**20 // 8, dtype=np.float64)
     target = np.empty_like(data)

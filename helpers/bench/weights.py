@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["WeightBytes", "gguf_weight_bytes", "onnx_weight_bytes", "torch_weight_bytes"]
 
@@ -59,10 +60,10 @@ def onnx_weight_bytes(folder: Path | str) -> WeightBytes:
         filename = config["model"]["decoder"]["filename"]
         graph = onnx.load(str(folder / filename), load_external_data=False).graph
     except (OSError, KeyError, json.JSONDecodeError) as exc:
-        raise CourseError(
-            f"{folder} is not an ONNX Runtime GenAI model folder ({exc.__class__.__name__}): "
+        raise CourseError(_(
+            "{folder} is not an ONNX Runtime GenAI model folder ({kind}): "
             "rebuild it with `python -m helpers.models`."
-        ) from None
+        ).format(folder=folder, kind=exc.__class__.__name__)) from None
     sizes: dict[str, int] = {}
     for tensor in graph.initializer:
         if uses_external_data(tensor):
@@ -130,14 +131,16 @@ def _gguf_tensor_bytes(path: Path) -> dict[str, int]:
                 f.seek(scalar[kind], 1)
 
         if f.read(4) != b"GGUF":
-            raise CourseError(f"{path} is not a GGUF file: point the backend at a .gguf model file.")
+            raise CourseError(_(
+                "{path} is not a GGUF file: point the backend at a .gguf model file."
+            ).format(path=path))
         read("I")  # version
         n_tensors, n_kv = read("Q"), read("Q")
-        for _ in range(n_kv):
+        for _step in range(n_kv):
             f.seek(read("Q"), 1)
             skip_value(read("I"))
         sizes = {}
-        for _ in range(n_tensors):
+        for _step in range(n_tensors):
             name = f.read(read("Q")).decode("utf-8")
             dims = [read("Q") for _ in range(read("I"))]
             block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(read("I"))]

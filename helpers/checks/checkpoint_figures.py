@@ -18,6 +18,7 @@ from helpers.checks.core import CheckResult, is_unanswered
 from helpers.checks.core import failed as _failed
 from helpers.checks.core import not_done as _not_done
 from helpers.checks.core import passed as _passed
+from helpers.i18n import _
 
 __all__ = ["PICK_JOB", "check_memory", "check_pick", "check_quantization", "check_speed", "parse_bytes"]
 
@@ -71,7 +72,7 @@ def check_pick(answer: Any) -> CheckResult:
 
     name = "pick a Phi"
     if is_unanswered(answer) or (isinstance(answer, (tuple, list)) and any(is_unanswered(a) for a in answer)):
-        return _not_done(name, "Give a (model, precision) pair, e.g. ('Phi-4-mini', 'int8').")
+        return _not_done(name, _("Give a (model, precision) pair, e.g. ('Phi-4-mini', 'int8')."))
     if isinstance(answer, Mapping):
         answer = (answer.get("model"), answer.get("precision"))
     if isinstance(answer, str):
@@ -79,19 +80,21 @@ def check_pick(answer: Any) -> CheckResult:
             r"^\s*(.+?)\s*(?:,|\bat\b|\bin\b|\s)\s*(fp16|bf16|int8|int4|\d+[- ]?bit|q4|q8)\s*$", answer, re.I
         )
         if not match:
-            return _failed(name, "name the model and the precision, e.g. 'Phi-4-mini at int8'.")
+            return _failed(name, _("name the model and the precision, e.g. 'Phi-4-mini at int8'."))
         answer = (match.group(1), match.group(2))
     if not (isinstance(answer, (tuple, list)) and len(answer) == 2 and all(isinstance(a, str) for a in answer)):
         return _failed(
             name,
-            "write the pick yourself as two strings, ('model name', 'precision'), not an object a helper returned.",
+            _("write the pick yourself as two strings, ('model name', 'precision'), not an object a helper returned."),
         )
     model = _find_model(answer[0])
     precision = _PRECISIONS.get(_words(answer[1]).replace("-", " "))
     if model is None:
-        return _failed(name, f"{answer[0]!r} is not a Phi model in data/phi_family.json.")
+        return _failed(name, _("{answer!r} is not a Phi model in data/phi_family.json.").format(answer=answer[0]))
     if precision is None:
-        return _failed(name, f"give the precision as 'fp16', 'int8' or 'int4', not {answer[1]!r}.")
+        return _failed(name, _(
+            "give the precision as 'fp16', 'int8' or 'int4', not {answer!r}."
+        ).format(answer=answer[1]))
     job = PICK_JOB
     accepted = []
     for m in load_family():
@@ -102,18 +105,23 @@ def check_pick(answer: Any) -> CheckResult:
                 accepted.append((m.name, p))
     need = estimate_memory_gb(model, precision, overhead=job["overhead"])[0]
     if job["task"] not in model.tasks or "audio" not in model.modalities_in:
-        return _failed(name, f"{model.name} does not take audio input; the job is {job['job']}.")
+        return _failed(name, _(
+            "{name} does not take audio input; the job is {job}."
+        ).format(name=model.name, job=job['job']))
     if (model.name, precision) not in accepted:
         return _failed(
             name,
-            f"{model.name} at {precision} needs about {need:.1f} GB with {job['overhead']:.0%} overhead; the "
-            f"phone leaves about {job['memory_gb']:g} GB.",
+            _(
+                "{name} at {precision} needs about {need:.1f} GB with {overhead:.0%} overhead; the "
+                "phone leaves about {memory_gb:g} GB."
+            ).format(
+                name=model.name, precision=precision, need=need, overhead=job['overhead'], memory_gb=job['memory_gb'],
+            ),
         )
-    return _passed(
-        name,
-        f"{model.name} at {precision}: about {need:.1f} GB, within the phone's {job['memory_gb']:g} GB, and it "
-        "takes audio. Measure it on the real phone before you ship.",
-    )
+    return _passed(name, _(
+        "{name} at {precision}: about {need:.1f} GB, within the phone's {memory_gb:g} GB, and it "
+        "takes audio. Measure it on the real phone before you ship."
+    ).format(name=model.name, precision=precision, need=need, memory_gb=job['memory_gb']))
 
 
 # =========================================================================== 4. local vs cloud call
@@ -130,9 +138,9 @@ def check_speed(answer: Any, measured: float, tolerance: float = 0.25) -> CheckR
     """Check a decode speed in tokens/s against the learner's own ``measured`` figure (within ``tolerance``)."""
     name = "decode speed"
     if is_unanswered(answer):
-        return _not_done(name, "Write the decode speed you measured, in tokens per second.")
+        return _not_done(name, _("Write the decode speed you measured, in tokens per second."))
     if isinstance(answer, bool):
-        return _failed(name, "give a number of tokens per second.")
+        return _failed(name, _("give a number of tokens per second."))
     value = (
         float(answer)
         if isinstance(answer, (int, float))
@@ -141,15 +149,21 @@ def check_speed(answer: Any, measured: float, tolerance: float = 0.25) -> CheckR
         )
     )
     if value is None:
-        return _failed(name, f"give a number of tokens per second (e.g. 42.5 or '42.5 tokens/s'), not {answer!r}.")
+        return _failed(name, _(
+            "give a number of tokens per second (e.g. 42.5 or '42.5 tokens/s'), not {answer!r}."
+        ).format(answer=answer))
     if not math.isclose(value, measured, rel_tol=tolerance):
         hint = ""
         if math.isclose(value, measured * 60, rel_tol=tolerance):
-            hint = " That looks like tokens per minute."
+            hint = " " + _("That looks like tokens per minute.")
         elif measured and math.isclose(value, 1000 / measured, rel_tol=tolerance):
-            hint = " That looks like milliseconds per token: speed is tokens per second."
-        return _failed(name, f"{value:g} tokens/s is not what your table shows ({measured:.1f} tokens/s).{hint}")
-    return _passed(name, f"{value:g} tokens/s, as measured ({measured:.1f}). Load and threads move it; rerun to see.")
+            hint = " " + _("That looks like milliseconds per token: speed is tokens per second.")
+        return _failed(name, _(
+            "{value:g} tokens/s is not what your table shows ({measured:.1f} tokens/s).{hint}"
+        ).format(value=value, measured=measured, hint=hint))
+    return _passed(name, _(
+        "{value:g} tokens/s, as measured ({measured:.1f}). Load and threads move it; rerun to see."
+    ).format(value=value, measured=measured))
 
 
 _BYTE_UNITS = {"b": 1, "bytes": 1, "byte": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
@@ -184,22 +198,28 @@ def check_memory(
     """Check a memory figure (bytes, or a string with a unit) against ``measured_bytes`` within ``tolerance``."""
     name = what
     if is_unanswered(answer):
-        return _not_done(name, "Write the size in bytes, or as a string with its unit ('0.54 GB').")
+        return _not_done(name, _("Write the size in bytes, or as a string with its unit ('0.54 GB')."))
     value = parse_bytes(answer)
     if value is None:
-        return _failed(name, f"give bytes (538_000_000) or a size with a unit ('538 MB'), not {answer!r}.")
+        return _failed(name, _(
+            "give bytes (538_000_000) or a size with a unit ('538 MB'), not {answer!r}."
+        ).format(answer=answer))
     if not math.isclose(value, measured_bytes, rel_tol=tolerance):
         for unit in ("KB", "MB", "GB", "MiB", "GiB"):
             if isinstance(answer, (int, float)) and math.isclose(
                 value * _BYTE_UNITS[unit.lower()], measured_bytes, rel_tol=tolerance
             ):
                 return _failed(
-                    name, f"a bare number is read as bytes; yours looks like {unit}: write '{answer} {unit}'."
+                    name, _(
+                        "a bare number is read as bytes; yours looks like {unit}: write '{answer} {unit}'."
+                    ).format(unit=unit, answer=answer)
                 )
         if math.isclose(value, measured_bytes * 8, rel_tol=tolerance):
-            return _failed(name, "that looks like bits: a byte has 8 bits.")
-        return _failed(name, f"{value / 1e6:,.0f} MB is not the measured {measured_bytes / 1e6:,.0f} MB.")
-    return _passed(name, f"{measured_bytes / 1e6:,.0f} MB, as measured.")
+            return _failed(name, _("that looks like bits: a byte has 8 bits."))
+        return _failed(name, _(
+            "{value_mb:,.0f} MB is not the measured {measured_bytes_mb:,.0f} MB."
+        ).format(value_mb=value / 1e6, measured_bytes_mb=measured_bytes / 1e6))
+    return _passed(name, _("{measured_bytes_mb:,.0f} MB, as measured.").format(measured_bytes_mb=measured_bytes / 1e6))
 
 
 # =========================================================================== 6. quantization's trade-off
@@ -223,33 +243,38 @@ def check_quantization(answer: Any, params: float) -> CheckResult:
     name = "quantization trade-off"
     keys = {"fp16", "int4", "cost"}
     if is_unanswered(answer) or (isinstance(answer, Mapping) and any(is_unanswered(v) for v in answer.values())):
-        return _not_done(name, "Fill in {'fp16': size, 'int4': size, 'cost': 'what int4 gives up'}.")
+        return _not_done(name, _("Fill in {'fp16': size, 'int4': size, 'cost': 'what int4 gives up'}."))
     if not isinstance(answer, Mapping) or set(answer) != keys:
-        return _failed(name, "give a dict with exactly the keys 'fp16', 'int4' and 'cost'.")
+        return _failed(name, _("give a dict with exactly the keys 'fp16', 'int4' and 'cost'."))
     wanted = {"fp16": params * 2, "int4": params * 0.5}
     for precision, size in wanted.items():
         result = parse_bytes(answer[precision])
         if result is None:
             return _failed(
-                name, f"{precision}: give bytes or a size with a unit ('7.6 GB'), not {answer[precision]!r}."
+                name, _(
+                    "{precision}: give bytes or a size with a unit ('7.6 GB'), not {answer!r}."
+                ).format(precision=precision, answer=answer[precision])
             )
         if not math.isclose(result, size, rel_tol=0.03):
             hint = " (a bare number is read as bytes)" if isinstance(answer[precision], (int, float)) else ""
             return _failed(
                 name,
-                f"{precision}: {result / 1e9:.3g} GB{hint}; parameters x bytes per weight "
-                f"({'2' if precision == 'fp16' else '0.5'}) gives {size / 1e9:.3g} GB.",
+                _(
+                    "{precision}: {result_gb:.3g} GB{hint}; parameters x bytes per weight "
+                    "({value}) gives {size_gb:.3g} GB."
+                ).format(
+                    precision=precision, result_gb=result / 1e9, hint=hint,
+                    value='2' if precision == 'fp16' else '0.5', size_gb=size / 1e9,
+                ),
             )
     cost = _words(answer["cost"]) if isinstance(answer["cost"], str) else None
     if cost not in _COSTS:
-        return _failed(
-            name,
-            f"cost: int4 is smaller and faster to decode; what it can lose is answer quality, not {answer['cost']!r}.",
-        )
-    return _passed(
-        name,
-        f"{wanted['fp16'] / 1e9:.3g} GB at fp16, {wanted['int4'] / 1e9:.3g} GB at int4: four times smaller and "
-        "faster to decode, for some answer quality that you measure on your own prompts (lab 2).",
-    )
+        return _failed(name, _(
+            "cost: int4 is smaller and faster to decode; what it can lose is answer quality, not {cost!r}."
+        ).format(cost=answer['cost']))
+    return _passed(name, _(
+        "{fp16_gb:.3g} GB at fp16, {int4_gb:.3g} GB at int4: four times smaller and "
+        "faster to decode, for some answer quality that you measure on your own prompts (lab 2)."
+    ).format(fp16_gb=wanted['fp16'] / 1e9, int4_gb=wanted['int4'] / 1e9))
 
 

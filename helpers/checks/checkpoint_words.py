@@ -17,6 +17,7 @@ from helpers.checks.core import CheckResult, is_unanswered
 from helpers.checks.core import failed as _failed
 from helpers.checks.core import not_done as _not_done
 from helpers.checks.core import passed as _passed
+from helpers.i18n import _
 
 __all__ = ["CLOUD_SETTINGS", "CONTRAST_POINTS", "DEFINITION_STATEMENTS", "check_cloud_differences", "check_contrast",
            "check_definition", "check_fits"]
@@ -54,10 +55,10 @@ def check_definition(answer: Any) -> CheckResult:
     """Check the letters of the true statements in :data:`DEFINITION_STATEMENTS` (any order, any case)."""
     name = "what an SLM is"
     if is_unanswered(answer):
-        return _not_done(name, "Give the letters of the true statements, e.g. 'A, C'.")
+        return _not_done(name, _("Give the letters of the true statements, e.g. 'A, C'."))
     items = _as_items(answer)
     if items is None:
-        return _failed(name, "give the letters as a string ('A, C') or a list (['A', 'C']).")
+        return _failed(name, _("give the letters as a string ('A, C') or a list (['A', 'C'])."))
     letters = set()
     for item in items:
         item = item.strip().upper()
@@ -66,7 +67,9 @@ def check_definition(answer: Any) -> CheckResult:
         elif item in DEFINITION_STATEMENTS:
             letters.add(item)
         else:
-            return _failed(name, f"{item!r} is not one of the letters {', '.join(DEFINITION_STATEMENTS)}.")
+            return _failed(name, _(
+                "{item!r} is not one of the letters {choices}."
+            ).format(item=item, choices=', '.join(DEFINITION_STATEMENTS)))
     true = {k for k, (_, ok) in DEFINITION_STATEMENTS.items() if ok}
     if letters != true:
         wrong = sorted(letters - true)
@@ -77,11 +80,10 @@ def check_definition(answer: Any) -> CheckResult:
         if missed:
             parts.append(f"one or more true statements are missing ({len(missed)})")
         return _failed(name, "; ".join(parts) + ".")
-    return _passed(
-        name,
+    return _passed(name, _(
         "an SLM is a scaled-down LLM (same architecture, fewer parameters), often distilled or compressed, "
-        "made to run where an LLM cannot; it still inherits bias and knows fewer facts.",
-    )
+        "made to run where an LLM cannot; it still inherits bias and knows fewer facts."
+    ))
 
 
 # =========================================================================== 2. SLM vs LLM, point by point
@@ -116,21 +118,29 @@ def check_contrast(answer: Any) -> CheckResult:
     """Check a dict ``{point: "SLM" | "LLM" | "both"}`` for every point in :data:`CONTRAST_POINTS`."""
     name = "SLM vs LLM"
     if is_unanswered(answer) or (isinstance(answer, Mapping) and any(is_unanswered(v) for v in answer.values())):
-        return _not_done(name, f"Fill in a dict with the keys {', '.join(CONTRAST_POINTS)}: 'SLM', 'LLM' or 'both'.")
+        return _not_done(name, _(
+            "Fill in a dict with the keys {choices}: 'SLM', 'LLM' or 'both'."
+        ).format(choices=', '.join(CONTRAST_POINTS)))
     if not isinstance(answer, Mapping) or {str(k).lower() for k in answer} != set(CONTRAST_POINTS):
-        return _failed(name, f"give a dict with exactly the keys {', '.join(CONTRAST_POINTS)}.")
+        return _failed(name, _(
+            "give a dict with exactly the keys {choices}."
+        ).format(choices=', '.join(CONTRAST_POINTS)))
     wrong = []
     for key, value in answer.items():
         point = str(key).lower()
         said = _KINDS.get(_words(value)) if isinstance(value, str) else None
         if said is None:
-            return _failed(name, f"{point}: write 'SLM', 'LLM' or 'both', not {value!r}.")
+            return _failed(name, _(
+                "{point}: write 'SLM', 'LLM' or 'both', not {value!r}."
+            ).format(point=point, value=value))
         if said != CONTRAST_POINTS[point][1]:
             wrong.append(point)
     if wrong:
-        return _failed(name, f"reread {', '.join(wrong)} (notebook 01 measures each point).")
+        return _failed(name, _("reread {choices} (notebook 01 measures each point).").format(choices=', '.join(wrong)))
     return _passed(
-        name, "SLMs fit small devices and answer locally; LLMs know more and need far more compute; both inherit bias."
+        name, _(
+            "SLMs fit small devices and answer locally; LLMs know more and need far more compute; both inherit bias."
+        )
     )
 
 
@@ -149,7 +159,7 @@ def check_cloud_differences(answer: Any) -> CheckResult:
     """Check the settings that change between a local and a cloud call: base URL, API key and model id."""
     name = "local vs cloud"
     if is_unanswered(answer):
-        return _not_done(name, "List the settings you change, e.g. ['base URL', ...].")
+        return _not_done(name, _("List the settings you change, e.g. ['base URL', ...]."))
     items = (
         [part for part in re.split(r"[,;]|\band\b", answer) if part.strip()]
         if isinstance(answer, str)
@@ -158,7 +168,7 @@ def check_cloud_differences(answer: Any) -> CheckResult:
         else None
     )
     if items is None:
-        return _failed(name, "give the settings as a list of strings, e.g. ['base URL', 'API key', 'model id'].")
+        return _failed(name, _("give the settings as a list of strings, e.g. ['base URL', 'API key', 'model id']."))
     found, unknown = set(), []
     for item in items:
         words = _words(item).replace("_", " ")
@@ -168,18 +178,18 @@ def check_cloud_differences(answer: Any) -> CheckResult:
         else:
             unknown.append(item.strip())
     if unknown:
-        return _failed(
-            name,
-            f"{', '.join(repr(u) for u in unknown)} does not change: the messages, the settings and the code stay "
-            "the same; only where the request goes, who you are and which model answers do.",
-        )
+        return _failed(name, _(
+            "{choices} does not change: the messages, the settings and the code stay "
+            "the same; only where the request goes, who you are and which model answers do."
+        ).format(choices=', '.join(repr(u) for u in unknown)))
     if found != set(CLOUD_SETTINGS):
-        return _failed(name, f"{len(CLOUD_SETTINGS) - len(found)} of the settings is missing.")
-    return _passed(
-        name,
+        return _failed(name, _(
+            "{n_cloud_settings} of the settings is missing."
+        ).format(n_cloud_settings=len(CLOUD_SETTINGS) - len(found)))
+    return _passed(name, _(
         "base URL, API key and model id (on Foundry, your deployment name). The request itself is the same; "
-        "the cloud adds a network round trip, a shared server, a bill and a key to keep secret.",
-    )
+        "the cloud adds a network round trip, a shared server, a bill and a key to keep secret."
+    ))
 
 
 # =========================================================================== 5. speed and memory
@@ -196,21 +206,28 @@ def check_fits(
 
     name = "does it fit"
     if is_unanswered(answer):
-        return _not_done(name, "Answer True or False (or 'yes' / 'no').")
+        return _not_done(name, _("Answer True or False (or 'yes' / 'no')."))
     if isinstance(answer, bool):
         said = answer
     elif isinstance(answer, str) and _words(answer).strip(".") in _YES | _NO:
         said = _words(answer).strip(".") in _YES
     else:
-        return _failed(name, f"answer True or False (or 'yes' / 'no'), not {answer!r}.")
+        return _failed(name, _("answer True or False (or 'yes' / 'no'), not {answer!r}.").format(answer=answer))
     need = estimate_memory_gb(get_model(model), precision, overhead=overhead)[0]
     truth = need <= memory_gb
     if said != truth:
         return _failed(
-            name, f"work it out: parameters x bytes per weight x {1 + overhead:g}, against {memory_gb:g} GB."
+            name, _(
+                "work it out: parameters x bytes per weight x {value:g}, against {memory_gb:g} GB."
+            ).format(value=1 + overhead, memory_gb=memory_gb)
         )
     return _passed(
         name,
-        f"{model} at {precision} needs about {need:.1f} GB with {overhead:.0%} overhead; "
-        f"the device leaves {memory_gb:g} GB, so {'it fits' if truth else 'it does not fit'}.",
+        _(
+            "{model} at {precision} needs about {need:.1f} GB with {overhead:.0%} overhead; "
+            "the device leaves {memory_gb:g} GB, so {value}."
+        ).format(
+            model=model, precision=precision, need=need, overhead=overhead, memory_gb=memory_gb,
+            value='it fits' if truth else 'it does not fit',
+        ),
     )

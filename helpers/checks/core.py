@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from helpers.i18n import N_, _
+
 __all__ = [
     "FAILED",
     "NOT_DONE",
@@ -42,7 +44,7 @@ __all__ = [
     "text_diff",
 ]
 
-PASSED, FAILED, NOT_DONE = "passed", "failed", "not done"
+PASSED, FAILED, NOT_DONE = N_("passed"), N_("failed"), N_("not done")
 _ICONS = {PASSED: "✅", FAILED: "❌", NOT_DONE: "⏳"}
 
 
@@ -82,7 +84,8 @@ def passed(name: str, message: str) -> CheckResult:
 
     Introduced in lab 01.
     """
-    return verdict(name, PASSED, "correct: " + message)
+    # TRANSLATORS: {message} is the check's own sentence (translated too), after a ✅ and the check's name.
+    return verdict(name, PASSED, _("correct: {message}").format(message=message))
 
 
 def failed(name: str, message: str) -> CheckResult:
@@ -90,7 +93,8 @@ def failed(name: str, message: str) -> CheckResult:
 
     Introduced in lab 01.
     """
-    return verdict(name, FAILED, "not quite: " + message)
+    # TRANSLATORS: {message} says what was expected and why (translated too), after a ❌ and the check's name.
+    return verdict(name, FAILED, _("not quite: {message}").format(message=message))
 
 
 def not_done(name: str, hint: str) -> CheckResult:
@@ -98,7 +102,8 @@ def not_done(name: str, hint: str) -> CheckResult:
 
     Introduced in lab 01.
     """
-    return verdict(name, NOT_DONE, "not done yet. " + hint)
+    # TRANSLATORS: {hint} says how to start the exercise (translated too).
+    return verdict(name, NOT_DONE, _("not done yet. {hint}").format(hint=hint))
 
 
 def is_unanswered(value: Any) -> bool:
@@ -114,7 +119,7 @@ def is_unanswered(value: Any) -> bool:
     return value is ... or value is None or (isinstance(value, str) and not value.strip())
 
 
-def answer_or(value: Any, fallback: Any, what: str, using: str = "a stand-in value") -> Any:
+def answer_or(value: Any, fallback: Any, what: str, using: str | None = None) -> Any:
     """Use the learner's ``value``, or say visibly that ``fallback`` stands in while it is unanswered.
 
     Introduced in lab 04.
@@ -128,7 +133,10 @@ def answer_or(value: Any, fallback: Any, what: str, using: str = "a stand-in val
 
     """
     if is_unanswered(value):
-        print(f"⏳ {what} is not done yet: using {using} for now, so the rest of the lab runs.")
+        # TRANSLATORS: {what} is a variable a learner fills in (LEARNING_RATE); {using} names the value used instead.
+        print("⏳ " + _("{what} is not done yet: using {using} for now, so the rest of the lab runs.").format(
+            what=what, using=using if using is not None else _("a stand-in value")
+        ))
         return fallback
     return value
 
@@ -140,12 +148,12 @@ def lab_report(names: Sequence[str] | None = None) -> None:
     """
     results = [RESULTS[n] for n in names if n in RESULTS] if names else list(RESULTS.values())
     passed = sum(r.status == PASSED for r in results)
-    print(f"{passed} of {len(results)} checks passed.")
+    print(_("{passed} of {total} checks passed.").format(passed=passed, total=len(results)))
     for r in results:
         if r.status != PASSED:
-            print(f"  {_ICONS[r.status]} {r.name}: {r.status}")
+            print(f"  {_ICONS[r.status]} {r.name}: {_(r.status)}")
     if results and passed == len(results):
-        print("🎉 Every check passes: well done.")
+        print("🎉 " + _("Every check passes: well done."))
 
 
 def assert_all_passed(expected: int) -> None:
@@ -182,29 +190,33 @@ def text_diff(expected: str, got: str, context: int = 25, limit: int = 4) -> str
     matcher = difflib.SequenceMatcher(None, expected, got, autojunk=False)
     changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
     if not changes:
-        return "the strings are identical"
+        return _("the strings are identical")
     first = changes[0][1]
     start = max(0, first - context)
     prefix = "…" if start else ""
     shown_exp = prefix + show(expected[start : first + context])
     shown_got = prefix + show(got[start : changes[0][3] + context])
     caret = " " * (len(prefix) + len(show(expected[start:first])))
+    # TRANSLATORS: two labels printed above each other, before the expected text and the learner's text.
+    labels = (_("expected:"), _("yours:"))
+    width = max(len(label) for label in labels) + 1
     lines = [
-        f"expected: {shown_exp}",
-        f"yours:    {shown_got}",
-        f"          {caret}^ first difference at character {first}",
+        labels[0].ljust(width) + shown_exp,
+        labels[1].ljust(width) + shown_got,
+        " " * width + caret + "^ " + _("first difference at character {index}").format(index=first),
     ]
     for tag, i1, i2, j1, j2 in changes[:limit]:
         before = show(expected[max(0, i1 - 12) : i1])
+        fields = {"index": i1, "expected": expected[i1:i2], "yours": got[j1:j2], "before": before}
         if tag == "delete":
-            what = f"missing {expected[i1:i2]!r}"
+            line = _("- character {index}: missing {expected!r} (after {before!r})")
         elif tag == "insert":
-            what = f"extra {got[j1:j2]!r}"
+            line = _("- character {index}: extra {yours!r} (after {before!r})")
         else:
-            what = f"{got[j1:j2]!r} where {expected[i1:i2]!r} belongs"
-        lines.append(f"- character {i1}: {what} (after {before!r})")
+            line = _("- character {index}: {yours!r} where {expected!r} belongs (after {before!r})")
+        lines.append(line.format(**fields))
     if len(changes) > limit:
-        lines.append(f"- … and {len(changes) - limit} more differences")
+        lines.append(_("- … and {count} more differences").format(count=len(changes) - limit))
     return "\n".join(lines)
 
 

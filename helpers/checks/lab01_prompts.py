@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed, text_diff
+from helpers.i18n import _
 
 __all__ = ["FORBIDDEN", "check_prompt", "check_vision_prompt"]
 
@@ -41,24 +42,27 @@ _TEMPLATE_NAMES = {
 
 def _compare_prompt(name: str, answer: Any, expected: str, note: str, source: str) -> CheckResult:
     if is_unanswered(answer):
-        return not_done(name, f"Write the prompt as one Python string. Start with {expected[:14]!r}. {note}")
+        return not_done(name, _(
+            "Write the prompt as one Python string. Start with {expected!r}. {note}"
+        ).format(expected=expected[:14], note=note))
     if not isinstance(answer, str):
-        return failed(name, f"the prompt must be a str, not {type(answer).__name__}.")
+        return failed(name, _("the prompt must be a str, not {kind}.").format(kind=type(answer).__name__))
     if answer == expected:
-        return passed(name, f"character for character what {source} produces. {note}")
+        return passed(name, _(
+            "character for character what {source} produces. {note}"
+        ).format(source=source, note=note))
     hint = ""
     if answer.strip() == expected.strip():
-        hint = " Only whitespace at the start or end differs, but a model sees every newline as a token."
+        hint = " " + _("Only whitespace at the start or end differs, but a model sees every newline as a token.")
     elif "\\n" in answer:
         hint = (
             " Your string contains a backslash and an 'n' as two characters: "
             "use a real newline ('\\n' in a normal string)."
         )
-    return failed(
-        name,
-        f"{source} renders these messages differently.{hint}\n{text_diff(expected, answer)}\nWhy it matters: {note} "
-        "A model trained on one format answers worse in any other, and a missing newline is a different token.",
-    )
+    return failed(name, _(
+        "{source} renders these messages differently.{hint}\n{text_diff}\nWhy it matters: {note} "
+        "A model trained on one format answers worse in any other, and a missing newline is a different token."
+    ).format(source=source, hint=hint, text_diff=text_diff(expected, answer), note=note))
 
 
 def check_prompt(answer: Any, msgs: Sequence[Mapping[str, Any]], template: str, tokenizer: Any) -> CheckResult:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpers.checks.core import CheckResult, as_number, failed, is_unanswered, not_done, passed
+from helpers.i18n import _
 
 __all__ = ["FORBIDDEN", "check_conclusion", "check_theoretical_sizes"]
 
@@ -23,6 +24,14 @@ FORBIDDEN = (
 )
 
 
+def _either(words: list[str]) -> str:
+    """``"'a' or 'b'"`` in the learner's language (the words themselves are answers to type, never translated)."""
+    if len(words) == 1:
+        return words[0]
+    # TRANSLATORS: two answers a learner may type, such as "small or none"; keep {first} and {second} as they are.
+    return _("{first} or {second}").format(first=", ".join(words[:-1]), second=words[-1])
+
+
 def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
     """Check ``{"fp32": MB, "int8": MB, "int4": MB}``: a ``params``-parameter model's weights in MB (1e6 bytes).
 
@@ -33,14 +42,14 @@ def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
     name = "theoretical sizes"
     wanted = {p: params * BYTES_PER_PARAM[p] / 1e6 for p in ("fp32", "int8", "int4")}
     if is_unanswered(answer) or (isinstance(answer, Mapping) and any(is_unanswered(v) for v in answer.values())):
-        return not_done(
-            name,
-            "Fill in a dict {'fp32': ..., 'int8': ..., 'int4': ...} of megabytes: parameters x bytes per weight / 1e6.",
-        )
+        return not_done(name, _(
+            "Fill in a dict {'fp32': ..., 'int8': ..., 'int4': ...} of megabytes: "
+            "parameters x bytes per weight / 1e6."
+        ))
     if isinstance(answer, Mapping):
         answer = {str(k).strip().lower(): as_number(v, unit="mb") for k, v in answer.items()}
     if not isinstance(answer, Mapping) or set(answer) != set(wanted):
-        return failed(name, "give a dict with exactly the keys 'fp32', 'int8' and 'int4'.")
+        return failed(name, _("give a dict with exactly the keys 'fp32', 'int8' and 'int4'."))
     wrong = []
     for precision, mb in wanted.items():
         got = answer[precision]
@@ -62,12 +71,11 @@ def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
                 hint = f" Your numbers look like {what}."
                 break
         return failed(name, "; ".join(wrong) + "." + hint)
-    return passed(
-        name,
-        f"fp32 {wanted['fp32']:.0f} MB, int8 {wanted['int8']:.0f} MB, int4 {wanted['int4']:.0f} MB: "
+    return passed(name, _(
+        "fp32 {fp32:.0f} MB, int8 {int8:.0f} MB, int4 {int4:.0f} MB: "
         "each halving of the bits halves the weights. Real files are a bit larger: quantized weights carry "
-        "a scale per block, and some tensors stay wider.",
-    )
+        "a scale per block, and some tensors stay wider."
+    ).format(fp32=wanted['fp32'], int8=wanted['int8'], int4=wanted['int4']))
 
 
 _QUALITY_COSTS = ("none", "small", "large")
@@ -174,6 +182,18 @@ def _sentence_problems(
     return problems
 
 
+def _dominated(better: Mapping[str, Any], pick: Mapping[str, Any], recommended: str) -> str:
+    """Why ``pick`` is not defensible: ``better`` is smaller and scored at least as well."""
+    return _(
+        "{better} is smaller ({better_mb:.0f} MB vs {yours_mb:.0f} MB) and scored at least as well "
+        "({better_quality:.0%} vs {yours_quality:.0%}), so nothing in the numbers speaks for {recommended}. "
+        "A defensible pick is one that no other build beats on both size and quality."
+    ).format(
+        better=better["precision"], better_mb=better["size_mb"], yours_mb=pick["size_mb"],
+        better_quality=better["quality"], yours_quality=pick["quality"], recommended=recommended,
+    )
+
+
 def check_conclusion(
     recommended: Any, quality_cost: Any, sentence: Any, results: Sequence[Mapping[str, Any]]
 ) -> CheckResult:
@@ -192,26 +212,24 @@ def check_conclusion(
     """
     name = "conclusion"
     if any(is_unanswered(v) for v in (recommended, quality_cost, sentence)):
-        return not_done(name, "Set RECOMMENDED, QUALITY_COST and CONCLUSION from the table and the plot above.")
+        return not_done(name, _("Set RECOMMENDED, QUALITY_COST and CONCLUSION from the table and the plot above."))
     by_precision = {r["precision"]: r for r in results}
     if isinstance(recommended, str):
         recommended = recommended.strip().lower()
     if isinstance(quality_cost, str):
         quality_cost = quality_cost.strip().lower()
     if recommended not in by_precision:
-        return failed(name, f"RECOMMENDED must be one of {sorted(by_precision)}, not {recommended!r}.")
+        return failed(name, _(
+            "RECOMMENDED must be one of {sorted}, not {recommended!r}."
+        ).format(sorted=sorted(by_precision), recommended=recommended))
     if quality_cost not in _QUALITY_COSTS:
-        return failed(name, f"QUALITY_COST must be one of {_QUALITY_COSTS}, not {quality_cost!r}.")
+        return failed(name, _(
+            "QUALITY_COST must be one of {quality_costs}, not {quality_cost!r}."
+        ).format(quality_costs=_QUALITY_COSTS, quality_cost=quality_cost))
     pick, base = by_precision[recommended], by_precision.get("fp32", max(results, key=lambda r: r["quality"]))
     better = _dominating(results, pick)
     if better is not None:
-        return failed(
-            name,
-            f"{better['precision']} is smaller ({better['size_mb']:.0f} MB vs {pick['size_mb']:.0f} MB) "
-            "and scored at least as well "
-            f"({better['quality']:.0%} vs {pick['quality']:.0%}), so nothing in the numbers speaks for {recommended}. "
-            "A defensible pick is one that no other build beats on both size and quality.",
-        )
+        return failed(name, _dominated(better, pick, recommended))
     n_prompts = max(int(r.get("n_prompts", 0)) for r in results) or 8
     drop = round((base["quality"] - pick["quality"]) * n_prompts)  # prompts lost against fp32
     acceptable = {
@@ -226,9 +244,14 @@ def check_conclusion(
     if quality_cost not in acceptable:
         return failed(
             name,
-            f"{recommended} answered {pick['quality']:.0%} of the prompts correctly and fp32 {base['quality']:.0%}: "
-            f"{max(drop, 0)} of {n_prompts} prompts lost, which reads as "
-            f"{' or '.join(sorted(acceptable))}, not {quality_cost!r}.",
+            _(
+                "{recommended} answered {quality:.0%} of the prompts correctly and fp32 {fp32_quality:.0%}: "
+                "{lost} of {n_prompts} prompts lost, which reads as "
+                "{choices}, not {quality_cost!r}."
+            ).format(
+                recommended=recommended, quality=pick['quality'], fp32_quality=base['quality'], lost=max(drop, 0),
+                n_prompts=n_prompts, choices=_either(sorted(acceptable)), quality_cost=quality_cost,
+            ),
         )
     problems = _sentence_problems(str(sentence), recommended, results, n_prompts)
     if problems:
@@ -237,7 +260,12 @@ def check_conclusion(
     speed = pick["tokens_per_s"] / base["tokens_per_s"] if base["tokens_per_s"] else float("nan")
     return passed(
         name,
-        f"the numbers support it: {recommended} is {ratio:.1f}x smaller than fp32 "
-        f"and decodes {speed:.1f}x as fast here, "
-        f"with a quality cost you called {quality_cost!r} ({max(drop, 0)} of {n_prompts} prompts lost).",
+        _(
+            "the numbers support it: {recommended} is {ratio:.1f}x smaller than fp32 "
+            "and decodes {speed:.1f}x as fast here, "
+            "with a quality cost you called {quality_cost!r} ({max} of {n_prompts} prompts lost)."
+        ).format(
+            recommended=recommended, ratio=ratio, speed=speed, quality_cost=quality_cost, max=max(drop, 0),
+            n_prompts=n_prompts,
+        ),
     )

@@ -10,6 +10,7 @@ from typing import Any
 from helpers.checks.core import CheckResult, as_bool, as_number, failed, is_unanswered, not_done, passed
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["FORBIDDEN", "SCENARIOS", "SCENARIOS_FILE", "Scenario", "check_pick", "check_weight_gb", "course_ranking"]
 
@@ -82,42 +83,53 @@ def check_weight_gb(
     name = f"{model} at {precision}"
     spec = get_model(model)
     if is_unanswered(answer_gb) or is_unanswered(fits):
-        return not_done(
-            name,
-            "Weights in GB = parameters x bytes per weight / 1e9; then compare weights x 1.2 with the usable memory.",
-        )
+        return not_done(name, _(
+            "Weights in GB = parameters x bytes per weight / 1e9; "
+            "then compare weights x 1.2 with the usable memory."
+        ))
     expected = spec.weight_gb(precision)
     need = expected * (1 + overhead)
     got, fits_answer = as_number(answer_gb), as_bool(fits)
     if got is None or not math.isclose(got, expected, rel_tol=0.03):
         hint = ""
         if got is not None and math.isclose(got, expected * 1e9, rel_tol=0.03):
-            hint = " That is the size in bytes: divide by 1e9 for GB (or write it as '29400000000 bytes')."
+            hint = " " + _("That is the size in bytes: divide by 1e9 for GB (or write it as '29400000000 bytes').")
         elif got is not None and math.isclose(got, expected * 1e3, rel_tol=0.03):
-            hint = " That is the size in MB: divide by 1000 for GB."
+            hint = " " + _("That is the size in MB: divide by 1000 for GB.")
         elif got is not None and math.isclose(got, spec.params_b, rel_tol=0.03):
-            hint = " That is the parameter count in billions, not the memory: multiply by the bytes per weight."
+            hint = " " + _("That is the parameter count in billions, not the memory: multiply by the bytes per weight.")
         elif isinstance(answer_gb, str):
-            hint = " Give a number (or a string with its unit, such as '29.4 GB'), not a name."
+            hint = " " + _("Give a number (or a string with its unit, such as '29.4 GB'), not a name.")
         return failed(
             name,
-            f"{spec.name} has {spec.params_b:g}B parameters; at {precision} each takes "
-            f"{bytes_per_param(precision):g} bytes, so the weights need {expected:.1f} GB, not {answer_gb!r}.{hint}",
+            _(
+                "{name} has {params_b:g}B parameters; at {precision} each takes "
+                "{bytes_per_param:g} bytes, so the weights need {expected:.1f} GB, not {answer_gb!r}.{hint}"
+            ).format(
+                name=spec.name, params_b=spec.params_b, precision=precision,
+                bytes_per_param=bytes_per_param(precision), expected=expected, answer_gb=answer_gb, hint=hint,
+            ),
         )
     if fits_answer is None:
-        return failed(name, f"the size is right; say whether it fits with True/False (or 'yes'/'no'), not {fits!r}.")
+        return failed(name, _(
+            "the size is right; say whether it fits with True/False (or 'yes'/'no'), not {fits!r}."
+        ).format(fits=fits))
     fits = fits_answer
     if fits != (need <= usable_gb):
         verdict = "fits" if need <= usable_gb else "does not fit"
-        return failed(
-            name,
-            f"the size is right, but with {overhead:.0%} for the runtime it needs {need:.1f} GB and "
-            f"{usable_gb:g} GB are usable, so it {verdict}.",
-        )
+        return failed(name, _(
+            "the size is right, but with {overhead:.0%} for the runtime it needs {need:.1f} GB and "
+            "{usable_gb:g} GB are usable, so it {verdict}."
+        ).format(overhead=overhead, need=need, usable_gb=usable_gb, verdict=verdict))
     return passed(
         name,
-        f"{expected:.1f} GB of weights, about {need:.1f} GB to run: "
-        f"{'it fits' if fits else f'it does not fit in {usable_gb:g} GB; try a smaller precision'}.",
+        _(
+            "{expected:.1f} GB of weights, about {need:.1f} GB to run: "
+            "{value}."
+        ).format(
+            expected=expected, need=need,
+            value='it fits' if fits else f'it does not fit in {usable_gb:g} GB; try a smaller precision',
+        ),
     )
 
 
@@ -143,19 +155,22 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
     spec = SCENARIOS[scenario]
     name = f"pick for {scenario}"
     if is_unanswered(answer):
-        return not_done(name, f"Give (model, precision), e.g. ('Phi-3-mini', 'int4'). Needs: {spec.requirements()}.")
+        return not_done(name, _(
+            "Give (model, precision), e.g. ('Phi-3-mini', 'int4'). Needs: {requirements}."
+        ).format(requirements=spec.requirements()))
     model_name, precision = _parse_pick(answer)
     if model_name is None or is_unanswered(model_name) or not isinstance(model_name, str):
-        return failed(name, "give a pair (model, precision), e.g. ('Phi-3-mini', 'int4').")
+        return failed(name, _("give a pair (model, precision), e.g. ('Phi-3-mini', 'int4')."))
     try:
         model = get_model(str(model_name))
     except CourseError:
         names = ", ".join(m.name for m in load_family())
-        return failed(name, f"{model_name!r} is not in data/phi_family.json. The family: {names}.")
+        return failed(name, _(
+            "{model_name!r} is not in data/phi_family.json. The family: {names}."
+        ).format(model_name=model_name, names=names))
     if precision is None or str(precision).strip().lower() not in BYTES_PER_PARAM:
-        return failed(
-            name, f"add a precision, one of {', '.join(BYTES_PER_PARAM)}: it decides whether {model.name} fits."
-        )
+        return failed(name, _("add a precision, one of {choices}: it decides whether {name} fits.").format(
+            choices=", ".join(BYTES_PER_PARAM), name=model.name))
     precision = str(precision).strip().lower()
     selection = _scenario_selection(spec, precisions=("fp16", "int8", "int4"), top=100)
     fitting, rejected = _with_languages(spec, selection)
@@ -163,18 +178,18 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
     ranking = ", ".join(f"{rec.model.name} ({rec.precision})" for rec in selection_picks[:3]) or "nothing"
     if model.name not in fitting:
         why = rejected.get(model.name, "it does not meet the requirements")
-        return failed(
-            name,
-            f"{model.name} is not a good fit: {why}. This job needs {spec.requirements()}. Models that fit: {ranking}.",
-        )
-    need, _ = estimate_memory_gb(model, precision, spec.context_tokens)
+        return failed(name, _(
+            "{name} is not a good fit: {why}. This job needs {requirements}. Models that fit: {ranking}."
+        ).format(name=model.name, why=why, requirements=spec.requirements(), ranking=ranking))
+    need, _kv = estimate_memory_gb(model, precision, spec.context_tokens)
     if need > spec.memory_gb:
-        return failed(
-            name,
-            f"{model.name} is right for the job, but at {precision} it needs about {need:.1f} GB "
-            f"and the {spec.device} leaves {spec.memory_gb:g} GB: {fitting[model.name].precision} fits "
-            f"({fitting[model.name].memory_gb:.1f} GB).",
-        )
+        return failed(name, _(
+            "{name} is right for the job, but at {precision} it needs about {need:.1f} GB "
+            "and the {device} leaves {memory_gb:g} GB: {fitting_precision} fits ({fitting_gb:.1f} GB)."
+        ).format(
+            name=model.name, precision=precision, need=need, device=spec.device, memory_gb=spec.memory_gb,
+            fitting_precision=fitting[model.name].precision, fitting_gb=fitting[model.name].memory_gb,
+        ))
     notes = [f"{model.name} at {precision} needs about {need:.1f} GB of the {spec.memory_gb:g} GB usable"]
     unused = set(model.modalities_in) - {"text", *(["image"] if spec.images else [])}
     if unused:

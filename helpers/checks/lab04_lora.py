@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed
+from helpers.i18n import _
 
 __all__ = [
     "FORBIDDEN",
@@ -41,11 +42,15 @@ def check_lora_config(config: Any) -> CheckResult:
     name = "LoRA config"
     if is_unanswered(config):
         return not_done(
-            name, "Build peft.LoraConfig(r=..., lora_alpha=..., lora_dropout=..., target_modules=..., task_type=...)."
+            name, _(
+                "Build peft.LoraConfig(r=..., lora_alpha=..., lora_dropout=..., target_modules=..., task_type=...)."
+            )
         )
     missing = [k for k in (*UPSTREAM_LORA, "target_modules", "task_type") if not hasattr(config, k)]
     if missing:
-        return failed(name, f"this does not look like a peft.LoraConfig (no {', '.join(missing)}).")
+        return failed(name, _(
+            "this does not look like a peft.LoraConfig (no {choices})."
+        ).format(choices=', '.join(missing)))
     problems = [
         f"{key} is {getattr(config, key)!r}, upstream uses {want!r}: {_LORA_WHY[key]}"
         for key, want in UPSTREAM_LORA.items()
@@ -74,23 +79,32 @@ def check_lora_params(answer: Any, in_features: int, out_features: int, r: int =
     full = in_features * out_features
     if is_unanswered(answer):
         return not_done(
-            name, f"A is r x in ({r} x {in_features}) and B is out x r ({out_features} x {r}): add their sizes."
+            name, _(
+                "A is r x in ({r} x {in_features}) and B is out x r ({out_features} x {r}): add their sizes."
+            ).format(r=r, in_features=in_features, out_features=out_features)
         )
     if isinstance(answer, str) and answer.replace(",", "").replace("_", "").replace(" ", "").isdigit():
         answer = int(answer.replace(",", "").replace("_", "").replace(" ", ""))  # "18,432" is a number too
     if not isinstance(answer, bool) and answer == expected:
         return passed(
             name,
-            f"{r} x {in_features} + {out_features} x {r} = {expected:,} trainable numbers instead of "
-            f"{full:,} ({expected / full:.1%} of the full matrix).",
+            _(
+                "{r} x {in_features} + {out_features} x {r} = {expected:,} trainable numbers instead of "
+                "{full:,} ({share:.1%} of the full matrix)."
+            ).format(
+                r=r, in_features=in_features, out_features=out_features, expected=expected, full=full,
+                share=expected / full,
+            ),
         )
     hint = ""
     if answer == full:
-        hint = " That is the full matrix: LoRA freezes it and trains two thin ones."
+        hint = " " + _("That is the full matrix: LoRA freezes it and trains two thin ones.")
     elif answer == r * in_features * out_features or answer == r * r:
-        hint = " Multiply each thin matrix's two sides and add the two products."
+        hint = " " + _("Multiply each thin matrix's two sides and add the two products.")
     return failed(
-        name, f"expected {r} x {in_features} (A) + {out_features} x {r} (B) = {expected:,}, not {answer!r}.{hint}"
+        name, _(
+            "expected {r} x {in_features} (A) + {out_features} x {r} (B) = {expected:,}, not {answer!r}.{hint}"
+        ).format(r=r, in_features=in_features, out_features=out_features, expected=expected, answer=answer, hint=hint)
     )
 
 
@@ -119,14 +133,13 @@ def check_learning_rate(lr: Any, steps: int) -> CheckResult:
     name = "learning rate"
     low, high = _lr_range(steps)
     if is_unanswered(lr):
-        return not_done(
-            name,
-            f"Pick a learning rate for {steps} steps: steps x rate is how far the adapter can move. "
-            "Compare upstream's 5e-6 with the usual LoRA range.",
-        )
+        return not_done(name, _(
+            "Pick a learning rate for {steps} steps: steps x rate is how far the adapter can move. "
+            "Compare upstream's 5e-6 with the usual LoRA range."
+        ).format(steps=steps))
     value = as_number(lr)
     if value is None or value <= 0:
-        return failed(name, f"a learning rate is a positive number such as 1e-3, not {lr!r}.")
+        return failed(name, _("a learning rate is a positive number such as 1e-3, not {lr!r}.").format(lr=lr))
     reasoning = (
         f"Here {steps} steps x {value:g} = {steps * value:.2g} in total. Upstream's 5e-6 comes from Microsoft's "
         "Phi fine-tuning sample and is sized for a full fine-tune (every weight moves a little, over thousands of "
@@ -134,13 +147,16 @@ def check_learning_rate(lr: Any, steps: int) -> CheckResult:
         f"135M model needs roughly {low:g} to {high:g}."
     )
     if value < low:
-        return failed(name, f"{value:g} is too small: the adapter starts at zero and barely moves. {reasoning}")
+        return failed(name, _(
+            "{value:g} is too small: the adapter starts at zero and barely moves. {reasoning}"
+        ).format(value=value, reasoning=reasoning))
     if value > high:
         return failed(
-            name, f"{value:g} is too large: the loss is likely to jump or diverge in a few steps. {reasoning}"
+            name, _(
+                "{value:g} is too large: the loss is likely to jump or diverge in a few steps. {reasoning}"
+            ).format(value=value, reasoning=reasoning)
         )
-    return passed(
-        name,
-        f"{value:g} suits {steps} steps on a small model. {reasoning} With a few dozen steps the adapter must move "
-        "further per step, so the rate is a few hundred times upstream's.",
-    )
+    return passed(name, _(
+        "{value:g} suits {steps} steps on a small model. {reasoning} With a few dozen steps the adapter must move "
+        "further per step, so the rate is a few hundred times upstream's."
+    ).format(value=value, steps=steps, reasoning=reasoning))

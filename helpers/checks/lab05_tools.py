@@ -8,6 +8,7 @@ from typing import Any
 
 from helpers.checks.core import CheckResult, as_bool, failed, is_unanswered, not_done, passed
 from helpers.env import REPO_ROOT
+from helpers.i18n import _
 
 __all__ = ["CASES_FILE", "FORBIDDEN", "check_run_tool", "check_tool_schema", "check_validate_call"]
 
@@ -51,24 +52,27 @@ def check_tool_schema(schema: Any) -> CheckResult:
     name = "weather tool schema"
     if is_unanswered(schema):
         return not_done(
-            name, "Copy CALCULATOR_SCHEMA's shape: a 'tool' fixed with const, and 'arguments' with one string, 'city'."
+            name, _(
+                "Copy CALCULATOR_SCHEMA's shape: a 'tool' fixed with const, and 'arguments' with one string, 'city'."
+            )
         )
     if not isinstance(schema, Mapping):
-        return failed(name, f"a JSON schema is a dict, not {type(schema).__name__}.")
+        return failed(name, _("a JSON schema is a dict, not {kind}.").format(kind=type(schema).__name__))
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
         validator = jsonschema.Draft202012Validator(schema)
     except jsonschema.SchemaError as exc:
-        return failed(name, f"this is not a valid JSON schema: {exc.message}.")
+        return failed(name, _("this is not a valid JSON schema: {message}.").format(message=exc.message))
     if not validator.is_valid(_WEATHER_GOOD):
         error = next(validator.iter_errors(_WEATHER_GOOD))
-        return failed(name, f"it rejects the correct call {json.dumps(_WEATHER_GOOD)} ({error.message}).")
+        return failed(name, _(
+            "it rejects the correct call {dumps} ({message})."
+        ).format(dumps=json.dumps(_WEATHER_GOOD), message=error.message))
     refused = [call for call in _WEATHER_GOOD_MORE if not validator.is_valid(call)]
     if refused:
-        return failed(
-            name,
-            f"it rejects correct calls such as {json.dumps(refused[0])}: any city name is a string to accept.",
-        )
+        return failed(name, _(
+            "it rejects correct calls such as {dumps}: any city name is a string to accept."
+        ).format(dumps=json.dumps(refused[0])))
     let_through = [why for call, why in _WEATHER_BAD if validator.is_valid(call)]
     open_objects = _objects_without_closed_properties(schema)
     if open_objects:
@@ -79,16 +83,14 @@ def check_tool_schema(schema: Any) -> CheckResult:
             + (f" It also lets through calls with {'; '.join(let_through)}." if let_through else ""),
         )
     if let_through:
-        return failed(
-            name,
-            f"it accepts calls it should refuse: {'; '.join(let_through)}. Use 'const' for the tool name, "
-            "'required' for every key and 'type': 'string' for the city.",
-        )
-    return passed(
-        name,
+        return failed(name, _(
+            "it accepts calls it should refuse: {choices}. Use 'const' for the tool name, "
+            "'required' for every key and 'type': 'string' for the city."
+        ).format(choices='; '.join(let_through)))
+    return passed(name, _(
         "it accepts the right call and refuses invented keys, missing or mistyped arguments and other tools. "
-        "The same schema guides the decoder and validates the result.",
-    )
+        "The same schema guides the decoder and validates the result."
+    ))
 
 
 def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
@@ -98,7 +100,7 @@ def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
     """
     name = "validate_call"
     if is_unanswered(validate_call) or not callable(validate_call):
-        return not_done(name, "Define validate_call(text) returning (True, '') or (False, reason).")
+        return not_done(name, _("Define validate_call(text) returning (True, '') or (False, reason)."))
     wrong = []
     for text, valid, what in _CALL_CASES:
         try:
@@ -108,19 +110,25 @@ def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
             continue
         if result is ...:
             return not_done(
-                name, "validate_call still returns '...': parse with json.loads, then check with the schema."
+                name, _("validate_call still returns '...': parse with json.loads, then check with the schema.")
             )
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            return failed(name, f"validate_call should return a pair (ok, reason), not {result!r}.")
+            return failed(name, _(
+                "validate_call should return a pair (ok, reason), not {result!r}."
+            ).format(result=result))
         ok = as_bool(result[0])
         if ok is None:
-            return failed(name, f"the first item of the pair should be True or False, not {result[0]!r}.")
+            return failed(name, _(
+                "the first item of the pair should be True or False, not {result!r}."
+            ).format(result=result[0]))
         if ok != valid:
             wrong.append(f"{what}: {'accepted' if ok else 'rejected'}, should be {'accepted' if valid else 'rejected'}")
     if wrong:
         return failed(name, f"{len(wrong)} of {len(_CALL_CASES)} cases wrong:\n  - " + "\n  - ".join(wrong))
     return passed(
-        name, f"all {len(_CALL_CASES)} cases right: only a complete JSON object that matches one tool's schema is run."
+        name, _(
+            "all {n_call_cases} cases right: only a complete JSON object that matches one tool's schema is run."
+        ).format(n_call_cases=len(_CALL_CASES))
     )
 
 
@@ -165,7 +173,7 @@ def check_run_tool(
     name = "run_tool"
     if is_unanswered(run_tool) or not callable(run_tool):
         return not_done(
-            name, "Define run_tool(call): look up TOOLS[call['tool']] and call it with **call['arguments']."
+            name, _("Define run_tool(call): look up TOOLS[call['tool']] and call it with **call['arguments'].")
         )
     wrong = []
     for call in _TOOL_CALLS:
@@ -178,7 +186,9 @@ def check_run_tool(
             wrong.append(f"{json.dumps(call)} raised {type(exc).__name__}: {exc}")
             continue
         if got is ...:
-            return not_done(name, "run_tool still returns '...': look the function up by name and pass the arguments.")
+            return not_done(name, _(
+                "run_tool still returns '...': look the function up by name and pass the arguments."
+            ))
         if not _same_result(got, expected):
             wrong.append(f"{json.dumps(call)} gave {got!r}, expected {expected!r} (the tool's result as text)")
     for call, what in _FAILING_CALLS:
@@ -197,8 +207,7 @@ def check_run_tool(
             "\n  - " + "\n  - ".join(wrong) + "\nA tool's failure goes back to the model as text, so it can "
             "say so or try again; an exception would stop your whole app.",
         )
-    return passed(
-        name,
+    return passed(name, _(
         "each validated call runs the named Python function with the model's arguments, and a failing tool "
-        "becomes an 'error: ...' message instead of a crash. The model only proposes; your code decides and runs.",
-    )
+        "becomes an 'error: ...' message instead of a crash. The model only proposes; your code decides and runs."
+    ))

@@ -21,6 +21,7 @@ from typing import Any
 from helpers.checks.core import CheckResult, is_implemented, is_unanswered, verdict
 from helpers.data_quality.generators import textbook_like, web_like
 from helpers.evaluation.intervals import wilson_interval
+from helpers.i18n import _
 
 __all__ = [
     "FORBIDDEN",
@@ -48,8 +49,9 @@ MEASURED: dict[str, Any] = {}
 
 
 def _verdict(name: str, status: str, message: str) -> CheckResult:
-    prefix = {"passed": "correct: ", "failed": "not quite: ", "not done": "not done yet. "}[status]
-    return verdict(name, status, prefix + message)
+    template = {"passed": _("correct: {message}"), "failed": _("not quite: {message}"),
+                "not done": _("not done yet. {hint}")}[status]
+    return verdict(name, status, template.format(message=message, hint=message))
 
 
 def _source_mentions(function: Any, names: Sequence[str], objects: Sequence[Any] = ()) -> str:
@@ -102,24 +104,30 @@ def check_wilson(function: Any) -> CheckResult:
     """Check a learner's ``wilson(correct, n)`` against the Wilson score interval (95%) on four cases."""
     name = "Wilson interval"
     if is_unanswered(function) or not is_implemented(function, 8, 10):
-        return _verdict(name, "not done", "Write wilson(correct, n) returning (low, high), from the formula above.")
+        return _verdict(name, "not done", _("Write wilson(correct, n) returning (low, high), from the formula above."))
     used = _source_mentions(function, ("wilson_interval", "proportion_confint", "binomtest"), (wilson_interval,))
     if used:
-        return _verdict(name, "failed", f"it calls {used}; write the formula yourself (five lines), then compare.")
+        return _verdict(name, "failed", _(
+            "it calls {used}; write the formula yourself (five lines), then compare."
+        ).format(used=used))
     cases = [(8, 10), (0, 10), (10, 10), (45, 90)]
     for correct, n in cases:
         want = wilson_interval(correct, n)
         try:
             answer = function(correct, n)
         except Exception as exc:  # any error is the learner's to see, in one line
-            return _verdict(name, "failed", f"wilson({correct}, {n}) raised {exc.__class__.__name__}: {exc}.")
+            return _verdict(name, "failed", _(
+                "wilson({correct}, {n}) raised {kind}: {error}."
+            ).format(correct=correct, n=n, kind=exc.__class__.__name__, error=exc))
         try:
             got = tuple(float(x) for x in answer)
         except (TypeError, ValueError):
             got = ()
         if len(got) != 2:
             return _verdict(
-                name, "failed", f"wilson({correct}, {n}) should return two numbers (low, high), not {answer!r}."
+                name, "failed", _(
+                    "wilson({correct}, {n}) should return two numbers (low, high), not {answer!r}."
+                ).format(correct=correct, n=n, answer=answer)
             )
         if all(abs(g - w) < 1e-3 for g, w in zip(got, want, strict=True)):
             continue
@@ -133,14 +141,18 @@ def check_wilson(function: Any) -> CheckResult:
         return _verdict(
             name,
             "failed",
-            f"wilson({correct}, {n}) gave ({got[0]:.3f}, {got[1]:.3f}); expected ({want[0]:.3f}, {want[1]:.3f}).{hint}",
+            _(
+                "wilson({correct}, {n}) gave ({low:.3f}, {high:.3f}); expected ({want_low:.3f}, {want_high:.3f}).{hint}"
+            ).format(correct=correct, n=n, low=got[0], high=got[1], want_low=want[0], want_high=want[1], hint=hint),
         )
     low, high = wilson_interval(8, 10)
     return _verdict(
         name,
         "passed",
-        f"8 of 10 right means somewhere between {low:.0%} and {high:.0%}; "
-        "even 10 of 10 only says 'at least 72%'. Ten items cannot tell 80% from 60%.",
+        _(
+            "8 of 10 right means somewhere between {low:.0%} and {high:.0%}; "
+            "even 10 of 10 only says 'at least 72%'. Ten items cannot tell 80% from 60%."
+        ).format(low=low, high=high),
     )
 
 
@@ -222,11 +234,15 @@ def check_training_set(make_set: Any, n: int, heldout: Sequence[dict], seed: int
     """
     name = "your training set is fair"
     if is_unanswered(make_set) or not is_implemented(make_set, 2, seed):
-        return _verdict(name, "not done", "Write make_set(n, seed) returning n dicts with 'sentence' and 'response'.")
+        return _verdict(name, "not done", _(
+            "Write make_set(n, seed) returning n dicts with 'sentence' and 'response'."
+        ))
     try:
         items = make_set(n, seed)
     except Exception as exc:  # the learner's error, shown in one line
-        return _verdict(name, "failed", f"make_set({n}, {seed}) raised {exc.__class__.__name__}: {exc}.")
+        return _verdict(name, "failed", _(
+            "make_set({n}, {seed}) raised {kind}: {error}."
+        ).format(n=n, seed=seed, kind=exc.__class__.__name__, error=exc))
     problems = training_set_problems(items, n, heldout)
     if problems:
         return _verdict(name, "failed", "; ".join(problems) + ". Nothing was trained.")
@@ -234,7 +250,9 @@ def check_training_set(make_set: Any, n: int, heldout: Sequence[dict], seed: int
     if copied:
         return _verdict(name, "failed", copied + ". Nothing was trained.")
     return _verdict(
-        name, "passed", f"{n} distinct items, none of the {len(heldout)} held-out sentences, your own code."
+        name, "passed", _(
+            "{n} distinct items, none of the {n_heldout} held-out sentences, your own code."
+        ).format(n=n, n_heldout=len(heldout))
     )
 
 
@@ -281,7 +299,7 @@ def check_data_gain(
             + (". Nothing was trained." if fair.status == "failed" else "."),
         )
     items = make_set(n, seed)
-    net, _ = train_lora(
+    net, _losses = train_lora(
         model,
         tokenizer,
         items,
@@ -289,7 +307,7 @@ def check_data_gain(
         batch_size=batch_size,
         learning_rate=learning_rate,
         seed=seed,
-        desc="your set",
+        desc=_("your set"),
     )
     result = evaluate(net, tokenizer, heldout, SYSTEM, name="your set")
     net.unload()
@@ -304,8 +322,12 @@ def check_data_gain(
         return _verdict(
             name,
             "failed",
-            f"{summary}; it needs at least +{margin:.0%}. Check that every response "
-            "starts with the right tense word and that the tricky constructions are labelled right; "
-            "with few steps, long responses also spread the training over many tokens besides the label.",
+            _(
+                "{summary}; it needs at least +{margin:.0%}. Check that every response "
+                "starts with the right tense word and that the tricky constructions are labelled right; "
+                "with few steps, long responses also spread the training over many tokens besides the label."
+            ).format(summary=summary, margin=margin),
         )
-    return _verdict(name, "passed", f"{summary}. Same size, same training: only the data differ.")
+    return _verdict(name, "passed", _(
+        "{summary}. Same size, same training: only the data differ."
+    ).format(summary=summary))

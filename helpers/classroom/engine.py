@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.local_server import LOCAL_MODEL_ID, LocalServer
 
 __all__ = ["ENGINES", "EngineProcess", "default_threads", "engine_process", "main"]
@@ -71,8 +72,12 @@ class EngineProcess(LocalServer):
             if not self.alive:
                 code = self.process.returncode if self.process else None
                 self.stop(keep_log=True)
-                raise CourseError(f"The {self.name} engine exited (code {code}) before answering: "
-                                  f"{self._log_tail() or 'no output'}; see {self.log_path}.")
+                raise CourseError(_(
+                    "The {name} engine exited (code {code}) before answering: "
+                    "{log_tail}; see {log_path}."
+                ).format(
+                    name=self.name, code=code, log_tail=self._log_tail() or _("no output"), log_path=self.log_path
+                ))
             request = urllib.request.Request(f"{self.base_url}/chat/completions", data=body, headers=self.headers())
             try:
                 with urllib.request.urlopen(request, timeout=max(1.0, deadline - time.monotonic())):
@@ -81,14 +86,18 @@ class EngineProcess(LocalServer):
             except urllib.error.HTTPError as exc:
                 if exc.code != 503:  # llama.cpp answers 503 while it loads the model
                     self.stop(keep_log=True)
-                    raise CourseError(f"The {self.name} engine answered HTTP {exc.code} to a test request: "
-                                      f"see {self.log_path}.") from None
+                    raise CourseError(_(
+                        "The {name} engine answered HTTP {code} to a test request: "
+                        "see {log_path}."
+                    ).format(name=self.name, code=exc.code, log_path=self.log_path)) from None
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.25)
         self.stop(keep_log=True)
-        raise CourseError(f"The {self.name} engine did not answer within {timeout_s:.0f} s: the machine may be busy, "
-                          f"so rerun (log: {self.log_path}).")
+        raise CourseError(_(
+            "The {name} engine did not answer within {timeout_s:.0f} s: the machine may be busy, "
+            "so rerun (log: {log_path})."
+        ).format(name=self.name, timeout_s=timeout_s, log_path=self.log_path))
 
 
 def engine_process(
@@ -118,8 +127,10 @@ def engine_process(
         from importlib.util import find_spec
 
         if find_spec("xllamacpp") is None:
-            raise CourseError("The xllamacpp package is not installed: run `pip install -r requirements.txt`, "
-                              "then rerun `python course.py serve`.")
+            raise CourseError(_(
+                "The xllamacpp package is not installed: run `pip install -r requirements.txt`, "
+                "then rerun `python course.py serve`."
+            ))
         from helpers.models import default_gguf_path
 
         key = secrets.token_urlsafe(24)
@@ -141,7 +152,9 @@ def engine_process(
         if hub:
             env["HF_HUB_CACHE"] = str(hub)
         return EngineProcess("transformers serve", command, model=served, cwd=cwd, log_dir=log_dir, env=env)
-    raise CourseError(f"Unknown engine {engine!r}: use one of {', '.join(ENGINES)}, or --upstream URL for one running.")
+    raise CourseError(_(
+        "Unknown engine {engine!r}: use one of {choices}, or --upstream URL for one running."
+    ).format(engine=engine, choices=', '.join(ENGINES)))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 from helpers.classroom import KEY_VAR, TOKEN_VAR
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["LevelResult", "RequestResult", "main", "percentile", "run_level", "run_levels", "start_class_server"]
 
@@ -204,7 +205,7 @@ def run_levels(url: str, key: str | None, model: str, levels: list[int], rounds:
     from tqdm.auto import tqdm
 
     results = []
-    for n in tqdm(levels, desc="class sizes", disable=not progress):
+    for n in tqdm(levels, desc=_("class sizes"), disable=not progress):
         results.append(asyncio.run(run_level(url, key, model, n, rounds, max_tokens, timeout_s)))
         if server_pid is not None:
             results[-1].server_rss_mb = round(_tree_rss(server_pid) / 1e6, 1)
@@ -294,15 +295,19 @@ def start_class_server(
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise CourseError(f"The class server exited (code {process.returncode}) before answering; "
-                              f"see the logs in {log_dir}.")
+            raise CourseError(_(
+                "The class server exited (code {returncode}) before answering; "
+                "see the logs in {log_dir}."
+            ).format(returncode=process.returncode, log_dir=log_dir))
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
                 return process, f"http://127.0.0.1:{port}/v1", token
         except OSError:
             time.sleep(0.5)
     stop_class_server(process)
-    raise CourseError(f"The class server did not answer within {timeout_s:.0f} s; see the logs in {log_dir}.")
+    raise CourseError(_(
+        "The class server did not answer within {timeout_s:.0f} s; see the logs in {log_dir}."
+    ).format(timeout_s=timeout_s, log_dir=log_dir))
 
 
 def stop_class_server(process: subprocess.Popen, timeout_s: float = 30.0) -> int:

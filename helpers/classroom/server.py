@@ -25,6 +25,7 @@ from helpers.classroom import BASE_URL_VAR, DEFAULT_PORT, KEY_VAR, TOKEN_VAR
 from helpers.classroom.gateway import LOGGER_NAME, Gateway
 from helpers.classroom.token import ClassToken, RedactFilter, is_loopback
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["build_parser", "check_bind", "main", "serve"]
 
@@ -59,10 +60,10 @@ def check_bind(host: str, no_auth: bool) -> None:
 
     """
     if no_auth and not is_loopback(host):
-        raise CourseError(
-            f"Refusing to serve on {host} without a token: anyone who can reach this machine could use it; "
-            f"drop --no-auth (a class token is generated, or set {TOKEN_VAR}), or bind 127.0.0.1."
-        )
+        raise CourseError(_(
+            "Refusing to serve on {host} without a token: anyone who can reach this machine could use it; "
+            "drop --no-auth (a class token is generated, or set {token_var}), or bind 127.0.0.1."
+        ).format(host=host, token_var=TOKEN_VAR))
 
 
 def _logging(log_dir: Path, token: ClassToken | None, extra_secrets: list[str]) -> Path:

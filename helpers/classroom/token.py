@@ -19,6 +19,7 @@ import logging
 import secrets
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["MIN_LENGTH", "ClassToken", "RedactFilter", "is_loopback"]
 
@@ -41,10 +42,10 @@ class ClassToken:
         self.generated = value is None
         value = secrets.token_urlsafe(24) if value is None else value.strip()
         if len(value) < MIN_LENGTH or any(ch.isspace() for ch in value):
-            raise CourseError(
-                f"The class token must be at least {MIN_LENGTH} characters without spaces: choose a longer one, "
+            raise CourseError(_(
+                "The class token must be at least {min_length} characters without spaces: choose a longer one, "
                 "or unset SLM_LAB_CLASS_TOKEN and let `course.py serve` generate one."
-            )
+            ).format(min_length=MIN_LENGTH))
         self._value = value
 
     def reveal(self) -> str:

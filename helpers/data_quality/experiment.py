@@ -23,6 +23,7 @@ from helpers.data_quality.training import train_lora
 from helpers.env import REPO_ROOT
 from helpers.evaluation.harness import EvalResult, evaluate
 from helpers.evaluation.scorers import mentions_label
+from helpers.i18n import _
 
 __all__ = ["HELDOUT", "REFERENCE_RUN", "SET_NAMES", "build_sets", "load_heldout", "run_experiment"]
 
@@ -70,11 +71,12 @@ def run_experiment(model: Any, tokenizer: Any, n_train: int, steps: int, batch_s
     heldout = heldout if heldout is not None else load_heldout()
     runs: dict[str, Any] = {"base": _summary(_eval(model, tokenizer, heldout, "base")), "runs": []}
     for seed in seeds:
-        sets, _, _ = build_sets(model, tokenizer, n_train, seed=seed)
+        sets, _kept, _dropped = build_sets(model, tokenizer, n_train, seed=seed)
         for name, items in sets.items():
             start = time.perf_counter()
             net, losses = train_lora(model, tokenizer, items, steps=steps, batch_size=batch_size,
-                                     learning_rate=learning_rate, seed=seed, desc=f"{name}, seed {seed}")
+                                     learning_rate=learning_rate, seed=seed,
+                                     desc=_("{name}, seed {seed}").format(name=name, seed=seed))
             seconds = time.perf_counter() - start
             result = _eval(net, tokenizer, heldout, name)
             model = net.unload()

@@ -33,6 +33,7 @@ from pathlib import Path
 from helpers.edge.installer import find_installer
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = [
     "ENVS", "EnvSpec", "EnvUnavailableError", "ensure_env", "env_dir", "env_python", "env_ready", "env_tool", "try_env",
@@ -85,7 +86,9 @@ def _spec(spec: EnvSpec | str) -> EnvSpec:
     if isinstance(spec, EnvSpec):
         return spec
     if spec not in ENVS:
-        raise CourseError(f"Unknown build environment {spec!r}: use one of {', '.join(ENVS)}.")
+        raise CourseError(_(
+            "Unknown build environment {spec!r}: use one of {choices}."
+        ).format(spec=spec, choices=', '.join(ENVS)))
     return ENVS[spec]
 
 
@@ -157,7 +160,8 @@ def ensure_env(
     steps = ["create venv", "install packages", *(["tidy"] if spec.remove else []), "check"]
     start = time.perf_counter()
     try:
-        with tqdm(total=len(steps), desc=f"Building .cache/envs/{spec.name}", unit="step", disable=quiet) as bar:
+        building = _("Building {folder}").format(folder=f".cache/envs/{spec.name}")
+        with tqdm(total=len(steps), desc=building, unit="step", disable=quiet) as bar:
 
             def step(name: str) -> None:
                 bar.set_postfix_str(name)
@@ -190,7 +194,8 @@ def ensure_env(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if not quiet:
-        print(f"{spec.name}: ready in {time.perf_counter() - start:.0f} s ({folder})", flush=True)
+        print(_("{name}: ready in {seconds:.0f} s ({folder})").format(
+            name=spec.name, seconds=time.perf_counter() - start, folder=folder), flush=True)
     return env_python(folder)
 
 
@@ -209,7 +214,7 @@ def try_env(spec: EnvSpec | str, root: Path | None = None, quiet: bool = False) 
     try:
         return ensure_env(spec, root=root, quiet=quiet)
     except EnvUnavailableError as exc:
-        print(f"Skipped: {exc}", flush=True)
+        print(_("Skipped: {error}").format(error=exc), flush=True)
         return None
 
 

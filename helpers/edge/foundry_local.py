@@ -26,6 +26,7 @@ from typing import Any
 from helpers.edge.base import EdgeChat
 from helpers.edge.buildenv import ensure_env
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.prompts import Message
 
 __all__ = ["FoundryLocalChat", "model_id"]
@@ -67,15 +68,15 @@ class FoundryLocalChat(EdgeChat):
             [str(python), str(WORKER), str(folder), model_id(folder), str(data)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
         )
-        ready, _, _ = select.select([process.stdout], [], [], timeout_s)
+        ready, _writable, _errored = select.select([process.stdout], [], [], timeout_s)
         line = process.stdout.readline() if ready and process.stdout else ""
         info = json.loads(line) if line.strip().startswith("{") else {"error": "the worker stopped without a word"}
         if "error" in info:
             process.kill()
-            raise CourseError(
-                f"Foundry Local could not load {folder.name} ({info['error'][:200]}): "
+            raise CourseError(_(
+                "Foundry Local could not load {name} ({error}): "
                 "run `python course.py setup --edge`, then rerun."
-            )
+            ).format(name=folder.name, error=info['error'][:200]))
         return cls(process, folder, info)
 
     @property
@@ -89,7 +90,7 @@ class FoundryLocalChat(EdgeChat):
 
         settings = settings or GenerationSettings()
         if self.process.poll() is not None or not self.process.stdin or not self.process.stdout:
-            raise CourseError("The Foundry Local worker has stopped: load it again with FoundryLocalChat.load().")
+            raise CourseError(_("The Foundry Local worker has stopped: load it again with FoundryLocalChat.load()."))
         job = {"messages": [dict(m) for m in msgs], "max_new_tokens": settings.max_new_tokens,
                "temperature": settings.temperature, "top_p": settings.top_p, "seed": settings.seed}
         self.process.stdin.write(json.dumps(job) + "\n")
@@ -101,8 +102,12 @@ class FoundryLocalChat(EdgeChat):
             elif reply.get("done"):
                 return
             elif "error" in reply:
-                raise CourseError(f"Foundry Local failed: {reply['error'][:200]}; rerun, or restart the kernel.")
-        raise CourseError("The Foundry Local worker stopped mid-answer: load it again with FoundryLocalChat.load().")
+                raise CourseError(_(
+                    "Foundry Local failed: {error}; rerun, or restart the kernel."
+                ).format(error=reply['error'][:200]))
+        raise CourseError(_(
+            "The Foundry Local worker stopped mid-answer: load it again with FoundryLocalChat.load()."
+        ))
 
     def close(self) -> None:
         """Stop the worker process."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from helpers.edge.buildenv import env_tool
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["OLIVE_ARGS", "olive_chat", "olive_dir", "onnx_quantization", "prepare_olive"]
 
@@ -47,7 +48,7 @@ def prepare_olive(quiet: bool = False) -> Path:
 
     def build(tmp: Path) -> None:
         if not quiet:
-            print("Building int4 with Olive (about 20 s on 2 cores)...", flush=True)
+            print(_("Building int4 with Olive (about 20 s on 2 cores)..."), flush=True)
         work = tmp.with_name(tmp.name + "-olive")
         shutil.rmtree(work, ignore_errors=True)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "OLIVE_DISABLE_TELEMETRY": "1"}
@@ -59,7 +60,9 @@ def prepare_olive(quiet: bool = False) -> Path:
         if result.returncode != 0 or not configs:
             shutil.rmtree(work, ignore_errors=True)
             tail = " ".join((result.stderr or result.stdout).strip().splitlines()[-2:])[:300]
-            raise CourseError(f"Olive wrote no model ({tail or 'no message'}); rerun `python course.py setup --edge`.")
+            raise CourseError(_(
+                "Olive wrote no model ({tail}); rerun `python course.py setup --edge`."
+            ).format(tail=tail or _("no message")))
         shutil.move(str(configs[0].parent), str(tmp))
         shutil.rmtree(work, ignore_errors=True)
 
@@ -79,7 +82,7 @@ def onnx_quantization(folder: Path) -> dict[str, Any]:
     folder = Path(folder)
     model_file = next(iter(sorted(folder.glob("*.onnx"))), None)
     if model_file is None:
-        raise CourseError(f"No .onnx file in {folder}: prepare it first.")
+        raise CourseError(_("No .onnx file in {folder}: prepare it first.").format(folder=folder))
     graph = onnx.load(str(model_file), load_external_data=False).graph
     bits = {onnx.TensorProto.FLOAT: 32, onnx.TensorProto.FLOAT16: 16, onnx.TensorProto.UINT8: 8,
             onnx.TensorProto.INT8: 8, onnx.TensorProto.UINT4: 4, onnx.TensorProto.INT4: 4}
@@ -126,7 +129,9 @@ def olive_chat(folder: Path | None = None) -> Any:
 
     folder = Path(folder or olive_dir())
     if not (folder / "genai_config.json").is_file():
-        raise CourseError(f"No Olive build in {folder}: run `python course.py setup --edge`, then rerun.")
+        raise CourseError(_(
+            "No Olive build in {folder}: run `python course.py setup --edge`, then rerun."
+        ).format(folder=folder))
     model = og.Model(str(folder))
     chat = OnnxChat(model, og.Tokenizer(model), resolve_model(None, verbose=False), precision="olive-int4")
     chat.runtime = "onnxruntime-genai (Olive build)"

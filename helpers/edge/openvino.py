@@ -25,6 +25,7 @@ from typing import Any
 from helpers.edge.base import EdgeChat
 from helpers.edge.buildenv import env_tool
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.prompts import Message
 
 __all__ = ["EXPORT_ARGS", "OpenVinoChat", "openvino_dir", "prepare_openvino"]
@@ -51,14 +52,16 @@ def prepare_openvino(quiet: bool = False) -> Path:
 
     def build(tmp: Path) -> None:
         if not quiet:
-            print("Exporting to OpenVINO int4 (about 100 s on 2 cores)...", flush=True)
+            print(_("Exporting to OpenVINO int4 (about 100 s on 2 cores)..."), flush=True)
         result = subprocess.run(
             [cli, "export", "openvino", "--model", str(hf), *EXPORT_ARGS, str(tmp)],
             capture_output=True, text=True, check=False, env={**os.environ, "HF_HUB_OFFLINE": "1"},
         )
         if result.returncode != 0 or not (tmp / "openvino_model.xml").is_file():
             tail = " ".join(result.stderr.strip().splitlines()[-2:])[:300]
-            raise CourseError(f"The OpenVINO export failed ({tail}); rerun `python course.py setup --edge`.")
+            raise CourseError(_(
+                "The OpenVINO export failed ({tail}); rerun `python course.py setup --edge`."
+            ).format(tail=tail))
 
     return build_atomically(out, build, {"exporter": "optimum-intel", "args": list(EXPORT_ARGS)})
 
@@ -67,10 +70,10 @@ def _require_runtime() -> Any:
     try:
         import openvino_genai
     except ImportError:
-        raise CourseError(
+        raise CourseError(_(
             "openvino-genai is not installed: run `python course.py setup --edge` "
             "(or `pip install -r requirements-edge.txt`), then restart the kernel."
-        ) from None
+        )) from None
     return openvino_genai
 
 
@@ -88,7 +91,9 @@ class OpenVinoChat(EdgeChat):
         ov_genai = _require_runtime()
         folder = Path(folder or openvino_dir())
         if not (folder / "openvino_model.xml").is_file():
-            raise CourseError(f"No OpenVINO model in {folder}: run `python course.py setup --edge`, then rerun.")
+            raise CourseError(_(
+                "No OpenVINO model in {folder}: run `python course.py setup --edge`, then rerun."
+            ).format(folder=folder))
         from helpers.models import cache_dir
 
         # CACHE_DIR keeps the compiled model, so the second load skips compilation.

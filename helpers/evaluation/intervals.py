@@ -12,6 +12,7 @@ import random
 from collections.abc import Sequence
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["bootstrap_difference", "items_needed", "wilson_interval"]
 
@@ -25,9 +26,9 @@ def wilson_interval(correct: int, n: int, z: float = 1.96) -> tuple[float, float
 
     """
     if n <= 0 or not 0 <= correct <= n:
-        raise CourseError(
-            f"An interval needs 0 <= correct <= n and n > 0, not {correct} of {n}: count the items again."
-        )
+        raise CourseError(_(
+            "An interval needs 0 <= correct <= n and n > 0, not {correct} of {n}: count the items again."
+        ).format(correct=correct, n=n))
     p = correct / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
@@ -54,13 +55,13 @@ def bootstrap_difference(
     accounts for some items being harder than others.
     """
     if len(a) != len(b) or not a:
-        raise CourseError(
-            f"A paired bootstrap needs two equally long, non-empty score lists, not {len(a)} and {len(b)}."
-        )
+        raise CourseError(_(
+            "A paired bootstrap needs two equally long, non-empty score lists, not {n_a} and {n_b}."
+        ).format(n_a=len(a), n_b=len(b)))
     rng = random.Random(seed)
     n = len(a)
     diffs = []
-    for _ in range(resamples):
+    for _step in range(resamples):
         picks = [rng.randrange(n) for _ in range(n)]
         diffs.append(sum(a[i] - b[i] for i in picks) / n)
     diffs.sort()

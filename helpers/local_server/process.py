@@ -24,6 +24,7 @@ from pathlib import Path
 
 from helpers.env import get_env
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["DEFAULTS", "START_TIMEOUT_S", "LocalServer", "free_port", "running_servers", "stop_all"]
 
@@ -180,9 +181,9 @@ class LocalServer:
                         stdout=log, stderr=subprocess.STDOUT, **popen_kwargs,
                     )
                 except OSError as exc:
-                    raise CourseError(
-                        f"Could not start {self.name} ({exc.strerror}): check that it is installed."
-                    ) from None
+                    raise CourseError(_(
+                        "Could not start {name} ({strerror}): check that it is installed."
+                    ).format(name=self.name, strerror=exc.strerror)) from None
                 finally:
                     log.close()
                 _RUNNING.append(self)
@@ -223,8 +224,12 @@ class LocalServer:
                 code = self.process.returncode if self.process else None
                 self.stop(keep_log=True)
                 raise CourseError(
-                    f"{self.name} exited (code {code}) before answering: {self._log_tail() or 'no output'}; "
-                    f"see {self.log_path}."
+                    _(
+                        "{name} exited (code {code}) before answering: {log_tail}; "
+                        "see {log_path}."
+                    ).format(
+                        name=self.name, code=code, log_tail=self._log_tail() or _("no output"), log_path=self.log_path,
+                    )
                 )
             status, body = self.probe(timeout_s=max(1.0, deadline - time.monotonic()))
             if status == 200:
@@ -232,15 +237,15 @@ class LocalServer:
                 return self
             if status and not (status == 503 and "Loading model" in body):  # llama.cpp: 503 while it loads
                 self.stop(keep_log=True)
-                raise CourseError(
-                    f"{self.name} answered HTTP {status} to a test request ({body[:200]}); see {self.log_path}."
-                )
+                raise CourseError(_(
+                    "{name} answered HTTP {status} to a test request ({body}); see {log_path}."
+                ).format(name=self.name, status=status, body=body[:200], log_path=self.log_path))
             time.sleep(0.25)
         self.stop(keep_log=True)
-        raise CourseError(
-            f"{self.name} did not answer within {timeout_s:.0f} s: the machine may be busy; rerun, or raise "
-            f"SLM_LAB_LOCAL_START_TIMEOUT_S (log: {self.log_path})."
-        )
+        raise CourseError(_(
+            "{name} did not answer within {timeout_s:.0f} s: the machine may be busy; rerun, or raise "
+            "SLM_LAB_LOCAL_START_TIMEOUT_S (log: {log_path})."
+        ).format(name=self.name, timeout_s=timeout_s, log_path=self.log_path))
 
     def stop(self, timeout_s: float = 10.0, keep_log: bool = False) -> None:
         """Stop the server and its process group: SIGTERM, then SIGKILL after ``timeout_s``.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from helpers.env import get_env
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.local_server.process import _LOCK, DEFAULTS, LocalServer
 
 __all__ = ["LOCAL_MODEL_ID", "default_server", "llamacpp_server", "server_threads", "transformers_server"]
@@ -123,8 +124,10 @@ def llamacpp_server(gguf: Path | None = None, port: int | None = None, n_ctx: in
     from helpers.runtimes.llamacpp import llamacpp_available
 
     if not llamacpp_available():
-        raise CourseError("xllamacpp is not installed: run `python course.py setup` (or `pip install -r "
-                          "requirements.txt`), then restart the kernel.")
+        raise CourseError(_(
+            "xllamacpp is not installed: run `python course.py setup` (or `pip install -r "
+            "requirements.txt`), then restart the kernel."
+        ))
     if gguf is None:
         from helpers.models import default_gguf_path
 
@@ -150,6 +153,7 @@ def default_server(start: bool = True, verbose: bool = True) -> LocalServer:
         server = DEFAULTS["transformers"]
     if start and not (server.alive and server.ready):
         if verbose:
-            print(f"Starting the local endpoint: {server.name} with {server.model} (about 20 s)...", flush=True)
+            print(_("Starting the local endpoint: {name} with {model} (about 20 s)...").format(
+                name=server.name, model=server.model), flush=True)
         server.start()
     return server

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.models.prepare import prepare_default_model
 from helpers.models.registry import ModelChoice, resolve_model
 
@@ -37,7 +38,7 @@ def load_transformers(
     choice = resolve_model(name, verbose=verbose)
     dev = pick_device(device)
     if verbose:
-        print(f"Device: {dev}", flush=True)
+        print(_("Device: {device}").format(device=dev), flush=True)
     if choice.is_default:
         source = str(prepare_default_model(onnx=())["hf"])
         dtype = dtype or torch.float32
@@ -48,9 +49,9 @@ def load_transformers(
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
     except OSError as exc:
-        raise CourseError(
-            f"Could not load {source} ({exc.__class__.__name__}): check the model id and your connection."
-        ) from None
+        raise CourseError(_(
+            "Could not load {source} ({kind}): check the model id and your connection."
+        ).format(source=source, kind=exc.__class__.__name__)) from None
     return model.to(dev.name).eval(), tokenizer, choice
 
 
@@ -68,10 +69,10 @@ def onnx_model_dir(name: str | None = None, precision: str = "int4", verbose: bo
         return prepare_default_model(onnx=(precision,))[f"onnx-{precision}"], choice
     spec = choice.spec
     if not spec.onnx_repo:
-        raise CourseError(
-            f"{spec.hf_id} has no prebuilt ONNX Runtime GenAI model in the registry: pick phi-3.5-mini or phi-4-mini, "
+        raise CourseError(_(
+            "{hf_id} has no prebuilt ONNX Runtime GenAI model in the registry: pick phi-3.5-mini or phi-4-mini, "
             "or build one with `python -m onnxruntime_genai.models.builder`."
-        )
+        ).format(hf_id=spec.hf_id))
     from huggingface_hub import snapshot_download
 
     folder = snapshot_download(spec.onnx_repo, allow_patterns=[f"{spec.onnx_subfolder}/*"])
@@ -92,6 +93,7 @@ def load_onnx(name: str | None = None, precision: str = "int4", verbose: bool = 
     folder, choice = onnx_model_dir(name, precision, verbose=verbose)
     if verbose:
         gpu = "CUDA available" if og.is_cuda_available() else "CPU build of onnxruntime-genai"
-        print(f"Runtime: ONNX Runtime GenAI {og.__version__}, {precision} weights ({gpu})", flush=True)
+        print(_("Runtime: ONNX Runtime GenAI {version}, {precision} weights ({gpu})").format(
+            version=og.__version__, precision=precision, gpu=gpu), flush=True)
     model = og.Model(str(folder))
     return model, og.Tokenizer(model), choice

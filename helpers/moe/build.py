@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.models import (
     DEFAULT_MODEL,
     MARKER,
@@ -51,7 +52,9 @@ class MoEBuild:
 
 def _check_dtype(name: str) -> str:
     if name not in DTYPES:
-        raise CourseError(f"Unknown dtype {name!r}: use 'bfloat16' (half the memory) or 'float32'.")
+        raise CourseError(_(
+            "Unknown dtype {name!r}: use 'bfloat16' (half the memory) or 'float32'."
+        ).format(name=name))
     return name
 
 
@@ -103,7 +106,9 @@ def prepare_moe(
     stem = Path(source).name if source else DEFAULT_MODEL
     source = Path(source) if source else prepare_default_model(onnx=(), verbose=verbose)["hf"]
     if not (source / "config.json").is_file():
-        raise CourseError(f"{source} holds no Transformers model (no config.json): pass a dense Llama model's folder.")
+        raise CourseError(_(
+            "{source} holds no Transformers model (no config.json): pass a dense Llama model's folder."
+        ).format(source=source))
     root = Path(out) if out else cache_dir() / "models"
     folders = {"moe": root / f"{stem}-{build.tag}", "twin": root / f"{stem}-dense-{build.top_k}x-mlp"}
     infos = {
@@ -179,7 +184,9 @@ def load_built(folder: Path | str, dtype: str | None = None, verbose: bool = Tru
 
     folder = Path(folder)
     if not is_complete(folder):
-        raise CourseError(f"{folder} is not a finished build: run `python -m helpers.moe` first.")
+        raise CourseError(_(
+            "{folder} is not a finished build: run `python -m helpers.moe` first."
+        ).format(folder=folder))
     info = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     tokenizer = AutoTokenizer.from_pretrained(folder)
     dtype = dtype or info.get("dtype", "float32")

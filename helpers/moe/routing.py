@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["RouterTrace", "route"]
 
@@ -53,7 +54,7 @@ def route(model: Any, tokenizer: Any, text: str) -> RouterTrace:
     import torch
 
     if getattr(model.config, "num_local_experts", None) is None:
-        raise CourseError("This model has no router (it is dense): pass the MoE model.")
+        raise CourseError(_("This model has no router (it is dense): pass the MoE model."))
     ids = tokenizer(text, return_tensors="pt").input_ids.to(model.device)
     with torch.inference_mode():
         out = model(input_ids=ids, output_router_logits=True)

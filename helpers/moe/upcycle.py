@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["CALIBRATION_TEXTS", "NOISE", "ROUTER_SHARPNESS", "check_shape", "dense_twin", "mixtral_config", "upcycle"]
 
@@ -45,12 +46,12 @@ ROUTER_SHARPNESS = 8.0
 def _check_dense(dense: Any) -> None:
     config = dense.config
     if getattr(config, "model_type", None) != "llama":
-        raise CourseError(
-            f"Sparse upcycling here needs a Llama-architecture model, got {getattr(config, 'model_type', '?')!r}: "
+        raise CourseError(_(
+            "Sparse upcycling here needs a Llama-architecture model, got {model_type!r}: "
             "pass the default model (SmolLM2) or another LlamaForCausalLM."
-        )
+        ).format(model_type=getattr(config, 'model_type', '?')))
     if getattr(config, "mlp_bias", False) or getattr(config, "attention_bias", False):
-        raise CourseError("This model has bias terms, which Mixtral layers lack: upcycle a bias-free Llama model.")
+        raise CourseError(_("This model has bias terms, which Mixtral layers lack: upcycle a bias-free Llama model."))
 
 
 def check_shape(num_experts: int, top_k: int, noise: float) -> None:
@@ -59,12 +60,14 @@ def check_shape(num_experts: int, top_k: int, noise: float) -> None:
     Introduced in notebook 09.
     """
     if num_experts < 2 or not 1 <= top_k <= num_experts:
-        raise CourseError(
-            f"An MoE needs at least 2 experts and 1 <= top_k <= experts, got {num_experts} experts and top_k={top_k}: "
-            "try num_experts=4, top_k=2."
-        )
+        raise CourseError(_(
+            "An MoE needs at least 2 experts and 1 <= top_k <= experts, got {num_experts} experts "
+            "and top_k={top_k}: try num_experts=4, top_k=2."
+        ).format(num_experts=num_experts, top_k=top_k))
     if not 0 <= noise < 1:
-        raise CourseError(f"noise={noise} is out of range: use 0 for identical experts or a small value such as 0.01.")
+        raise CourseError(_(
+            "noise={noise} is out of range: use 0 for identical experts or a small value such as 0.01."
+        ).format(noise=noise))
 
 
 #: The settings a Mixtral model copies unchanged from the Llama model it is upcycled from.
@@ -133,21 +136,23 @@ def _spherical_kmeans(x: Any, k: int, seed: int, iterations: int = 30) -> Any:
     """
     import torch
 
-    layers, n, _ = x.shape
+    layers, n, _width = x.shape
     if n < k:
-        raise CourseError(f"Only {n} calibration tokens for {k} experts: give a longer calibration text.")
+        raise CourseError(_(
+            "Only {n} calibration tokens for {k} experts: give a longer calibration text."
+        ).format(n=n, k=k))
     gen = torch.Generator().manual_seed(seed)
     x = torch.nn.functional.normalize(x, dim=-1)
     rows = torch.arange(layers)
     first = torch.randint(n, (layers,), generator=gen)
     centroids = [x[rows, first]]
-    for _ in range(1, k):
+    for _step in range(1, k):
         similarity = torch.einsum("lnd,lkd->lnk", x, torch.stack(centroids, dim=1)).amax(dim=-1)
         weights = (1 - similarity).clamp_min(0) ** 2 + 1e-12
         pick = torch.multinomial(weights, 1, generator=gen).squeeze(1)
         centroids.append(x[rows, pick])
     c = torch.stack(centroids, dim=1)
-    for _ in range(iterations):
+    for _step in range(iterations):
         assign = torch.einsum("lnd,lkd->lnk", x, c).argmax(dim=-1)
         onehot = torch.nn.functional.one_hot(assign, k).to(x.dtype)  # (layers, n, k)
         sums = torch.einsum("lnk,lnd->lkd", onehot, x)
@@ -198,9 +203,11 @@ def upcycle(
     _check_dense(dense)
     check_shape(num_experts, top_k, noise)
     if router not in ("kmeans", "random"):
-        raise CourseError(f"Unknown router initialisation {router!r}: use 'kmeans' or 'random'.")
+        raise CourseError(_(
+            "Unknown router initialisation {router!r}: use 'kmeans' or 'random'."
+        ).format(router=router))
     if router == "kmeans" and tokenizer is None:
-        raise CourseError("The k-means router needs the tokenizer: pass upcycle(dense, tokenizer, ...).")
+        raise CourseError(_("The k-means router needs the tokenizer: pass upcycle(dense, tokenizer, ...)."))
     config = mixtral_config(dense.config, num_experts, top_k)
     dtype, device = dense.dtype, dense.device
     gen = torch.Generator().manual_seed(seed)
@@ -243,9 +250,9 @@ def upcycle(
         moe.tie_weights()
         missing = [k for k in missing if k != "lm_head.weight"]
     if missing or unexpected:  # pragma: no cover - a transformers upgrade changed the layout
-        raise CourseError(
-            f"Upcycling left weights unset ({missing[:3]}, {unexpected[:3]}): use the pinned transformers version."
-        )
+        raise CourseError(_(
+            "Upcycling left weights unset ({missing}, {unexpected}): use the pinned transformers version."
+        ).format(missing=missing[:3], unexpected=unexpected[:3]))
     # Non-persistent buffers (the rotary frequencies) were created on the meta device: rebuild them.
     moe.model.rotary_emb = type(moe.model.rotary_emb)(config=config).to(device)
     moe.generation_config = dense.generation_config
@@ -266,7 +273,7 @@ def dense_twin(dense: Any, factor: int = 2) -> Any:
 
     _check_dense(dense)
     if factor < 1:
-        raise CourseError(f"factor={factor} must be at least 1.")
+        raise CourseError(_("factor={factor} must be at least 1.").format(factor=factor))
     config = copy.deepcopy(dense.config)
     config.intermediate_size = dense.config.intermediate_size * factor
     state = {key: value for key, value in dense.state_dict().items() if ".mlp." not in key}

@@ -11,6 +11,7 @@ from typing import Any
 
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.phi_family.memory import context_label
 from helpers.phi_family.model import PhiModel
 
@@ -24,13 +25,13 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CourseError(
-            f"{path} is missing: restore it with `git checkout -- {path.name}` or re-clone the repository."
-        ) from None
+        raise CourseError(_(
+            "{path} is missing: restore it with `git checkout -- {name}` or re-clone the repository."
+        ).format(path=path, name=path.name)) from None
     except json.JSONDecodeError as exc:
-        raise CourseError(
-            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}): fix that spot and rerun."
-        ) from None
+        raise CourseError(_(
+            "{path} is not valid JSON (line {lineno}, column {colno}): fix that spot and rerun."
+        ).format(path=path, lineno=exc.lineno, colno=exc.colno)) from None
 
 
 def load_family_data(path: Path | None = None, validate: bool = True) -> dict[str, Any]:
@@ -47,9 +48,9 @@ def load_family_data(path: Path | None = None, validate: bool = True) -> dict[st
         errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
-            raise CourseError(
-                f"{path.name} breaks its schema at {where} ({errors[0].message[:120]}): fix that entry and rerun."
-            )
+            raise CourseError(_(
+                "{name} breaks its schema at {where} ({message}): fix that entry and rerun."
+            ).format(name=path.name, where=where, message=errors[0].message[:120]))
     return data
 
 
@@ -96,7 +97,9 @@ def get_model(name: str, models: Sequence[PhiModel] | None = None) -> PhiModel:
         names = {model.id, model.name, *model.aliases, *model.hf_ids}
         if wanted in {n.lower() for n in names}:
             return model
-    raise CourseError(f"No Phi model called {name!r}: use one of {', '.join(m.id for m in models)}.")
+    raise CourseError(_(
+        "No Phi model called {name!r}: use one of {choices}."
+    ).format(name=name, choices=', '.join(m.id for m in models)))
 
 
 def family_table(models: Sequence[PhiModel] | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = ["BYTES_PER_PARAM", "GB", "bytes_per_param", "context_label", "memory_table", "weight_bytes", "weight_gb"]
 
@@ -30,7 +31,9 @@ def bytes_per_param(precision: str) -> float:
     try:
         return BYTES_PER_PARAM[precision.lower()]
     except (KeyError, AttributeError):
-        raise CourseError(f"Unknown precision {precision!r}: use one of {', '.join(BYTES_PER_PARAM)}.") from None
+        raise CourseError(_(
+            "Unknown precision {precision!r}: use one of {choices}."
+        ).format(precision=precision, choices=', '.join(BYTES_PER_PARAM))) from None
 
 
 def weight_bytes(params: float, precision: str = "fp16") -> float:
@@ -44,7 +47,9 @@ def weight_bytes(params: float, precision: str = "fp16") -> float:
 
     """
     if not params > 0:
-        raise CourseError(f"A parameter count must be a positive number, not {params!r}: pass e.g. 3.8e9.")
+        raise CourseError(_(
+            "A parameter count must be a positive number, not {params!r}: pass e.g. 3.8e9."
+        ).format(params=params))
     return float(params) * bytes_per_param(precision)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.phi_family.memory import bytes_per_param, context_label, weight_gb
 
 __all__ = ["Architecture", "MoE", "PhiModel"]
@@ -82,7 +83,9 @@ class Architecture:
 
         """
         if tokens < 0 or batch < 1:
-            raise CourseError(f"Tokens must be >= 0 and batch >= 1 (got {tokens} and {batch}): pass sensible sizes.")
+            raise CourseError(_(
+                "Tokens must be >= 0 and batch >= 1 (got {tokens} and {batch}): pass sensible sizes."
+            ).format(tokens=tokens, batch=batch))
         return float(2 * self.layers * self.kv_heads * self.head_dim * tokens * batch) * bytes_per_param(precision)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.phi_family.data import load_family
 from helpers.phi_family.memory import GB, bytes_per_param, context_label
 from helpers.phi_family.model import PhiModel
@@ -107,7 +108,9 @@ def estimate_memory_gb(
 
     """
     if overhead < 0:
-        raise CourseError(f"overhead must be >= 0, not {overhead}: 0.2 means 20% on top of the weights.")
+        raise CourseError(_(
+            "overhead must be >= 0, not {overhead}: 0.2 means 20% on top of the weights."
+        ).format(overhead=overhead))
     weights = model.weight_gb(precision)
     total = weights * (1 + overhead)
     notes = [f"weights {weights:.1f} GB at {precision} + {overhead:.0%} runtime overhead"]
@@ -177,15 +180,21 @@ def recommend(
     models = load_family() if models is None else models
     known_tasks = sorted({t for m in models for t in m.tasks})
     if task not in known_tasks:
-        raise CourseError(f"Unknown task {task!r}: use one of {', '.join(known_tasks)}.")
+        raise CourseError(_(
+            "Unknown task {task!r}: use one of {choices}."
+        ).format(task=task, choices=', '.join(known_tasks)))
     if not memory_gb > 0:
-        raise CourseError(f"memory_gb must be a positive number of gigabytes, not {memory_gb!r}.")
+        raise CourseError(_(
+            "memory_gb must be a positive number of gigabytes, not {memory_gb!r}."
+        ).format(memory_gb=memory_gb))
     if prefer not in _PREFERENCES:
-        raise CourseError(f"prefer must be one of {', '.join(_PREFERENCES)}, not {prefer!r}.")
+        raise CourseError(_(
+            "prefer must be one of {choices}, not {prefer!r}."
+        ).format(choices=', '.join(_PREFERENCES), prefer=prefer))
     for precision in (*precisions, kv_precision):
         bytes_per_param(precision)
     if not precisions:
-        raise CourseError("precisions is empty: pass at least one, e.g. (\"fp16\", \"int4\").")
+        raise CourseError(_("precisions is empty: pass at least one, e.g. (\"fp16\", \"int4\")."))
 
     picks: list[tuple[tuple[Any, ...], Recommendation]] = []
     rejected: dict[str, str] = {}

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.providers.connection import Connection
 from helpers.providers.errors import _checked_stream, _Context, _not_json_message, explain_error
 from helpers.providers.specs import _MISSING, LOCAL_TIMEOUT_S, MAX_RETRIES
@@ -54,7 +55,7 @@ def azure_inference_client(conn: Connection) -> Any:
         from azure.core.credentials import AzureKeyCredential
         from azure.core.exceptions import AzureError
     except ImportError:
-        raise CourseError(_MISSING.format(package="azure-ai-inference")) from None
+        raise CourseError(_(_MISSING).format(package="azure-ai-inference")) from None
     ctx = conn._ctx
 
     class CourseChatCompletionsClient(ChatCompletionsClient):

@@ -11,6 +11,7 @@ from typing import Any
 
 from helpers.env import Secret, get_env, get_secret
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.providers.errors import _checked_stream, _Context, _not_json_message, explain_error
 from helpers.providers.specs import (
     CLOUD_TIMEOUT_S,
@@ -88,10 +89,14 @@ class Connection:
 
     @property
     def title(self) -> str:
-        return PROVIDERS[self.name].title if self.name in PROVIDERS else self.name
+        return _(PROVIDERS[self.name].title) if self.name in PROVIDERS else self.name
 
     def __str__(self) -> str:
-        return f"{self.name} · {self.model} at {self.base_url} ({self.reason})"
+        # TRANSLATORS: the provider line a notebook prints, e.g. "nim · microsoft/phi-4-mini-instruct at
+        # https://integrate.api.nvidia.com/v1 (NVIDIA_API_KEY is set)"; {reason} says why this provider was chosen.
+        return _("{name} · {model} at {base_url} ({reason})").format(
+            name=self.name, model=self.model, base_url=self.base_url, reason=self.reason
+        )
 
     def explain(self, exc: BaseException) -> CourseError:
         """The one-sentence :class:`CourseError` for an SDK error met while calling this connection.
@@ -100,7 +105,7 @@ class Connection:
         ``except AzureError as err: print(conn.explain(err))``.
         """
         if self._ctx is None:
-            return CourseError(f"{self.title} failed with {type(exc).__name__}.")
+            return CourseError(_("{title} failed with {kind}.").format(title=self.title, kind=type(exc).__name__))
         return explain_error(exc, self._ctx)
 
     def check(self, timeout_s: float = 15.0) -> CourseError | None:
@@ -190,16 +195,16 @@ def connect(
     server = None
     if spec.kind == "cloud":
         assert spec.key_var is not None
-        key = get_secret(spec.key_var, spec.key_help)
+        key = get_secret(spec.key_var, _(spec.key_help))
         if spec.name == "foundry" and not spec.url():
-            get_secret(spec.url_var, "your Azure AI Foundry endpoint, e.g. https://<resource>.openai.azure.com")
+            get_secret(spec.url_var, _("your Azure AI Foundry endpoint, e.g. https://<resource>.openai.azure.com"))
         base_url = _base_url(spec)
     elif spec.kind == "ollama":
         base_url = _base_url(spec)
     else:
         base_url = spec.url()
         if spec.key_var and get_env(spec.key_var):
-            key = get_secret(spec.key_var, spec.key_help)
+            key = get_secret(spec.key_var, _(spec.key_help))
         if base_url is None:
             from helpers.local_server import default_server
 
@@ -207,7 +212,7 @@ def connect(
             base_url = server.base_url
             model_id = model or server.model
     assert base_url is not None
-    ctx = _Context(spec.name, spec.title, base_url, model_id, spec.url_var, spec.model_var, spec.key_var,
+    ctx = _Context(spec.name, _(spec.title), base_url, model_id, spec.url_var, spec.model_var, spec.key_var,
                    timeout, retries, key)
     import openai
 
@@ -221,16 +226,24 @@ def connect(
     conn = Connection(spec.name, model_id, client, base_url, reason, key, ctx, server)
     if fallback and fallback != spec.name and spec.kind != "local" and (problem := conn.check()) is not None:
         # said, never silent: the reason, then the provider used instead
-        print(f"Provider {spec.name} cannot be used now: {problem} Using {fallback} instead.", flush=True)
+        # TRANSLATORS: {problem} is a whole sentence explaining why; {name} and {fallback} are provider names.
+        print(
+            _("Provider {name} cannot be used now: {problem} Using {fallback} instead.").format(
+                name=spec.name, problem=problem, fallback=fallback
+            ),
+            flush=True,
+        )
         return connect(fallback, verbose=verbose, timeout_s=timeout_s, max_retries=max_retries)
     starting = server is not None and not (server.alive and server.ready)
     if verbose:  # one line; a server being started completes it when it answers
-        print(f"Provider: {conn}", end=" | starting the server (about 20 s)..." if starting else "\n", flush=True)
+        line = _("Provider: {connection}").format(connection=conn)
+        print(line, end=" | " + _("starting the server (about 20 s)...") if starting else "\n", flush=True)
     if starting:
         started = time.perf_counter()
         try:
             server.start()
         finally:
             if verbose:
-                print(f" ready in {time.perf_counter() - started:.0f} s" if server.ready else "", flush=True)
+                seconds = time.perf_counter() - started
+                print(" " + _("ready in {seconds:.0f} s").format(seconds=seconds) if server.ready else "", flush=True)
     return conn

@@ -9,6 +9,8 @@ from typing import Any
 
 from helpers.env import Secret
 from helpers.errors import CourseError
+from helpers.i18n import _
+from helpers.providers.messages import STATUS, TRANSPORT
 from helpers.providers.specs import GITHUB_RETIRED
 
 __all__ = ["explain_error"]
@@ -49,9 +51,9 @@ def _detail(body: Any, text: str = "", ctx: _Context | None = None) -> str:
     return message[:160].rstrip(".")
 
 
-def _tries(ctx: _Context) -> str:
-    """``"up to 4 times"``: the first request plus the retries the SDK may make."""
-    return "once" if ctx.max_retries == 0 else f"up to {ctx.max_retries + 1} times"
+def _tries(ctx: _Context) -> int:
+    """How many times a request was sent: the first request plus the retries the SDK may make."""
+    return ctx.max_retries + 1
 
 
 def _positive(value: str | None) -> bool:
@@ -62,37 +64,30 @@ def _positive(value: str | None) -> bool:
 
 
 def _status_message(ctx: _Context, status: int, detail: str, retry_after: str | None) -> str:
-    where = f"{ctx.title} ({ctx.base_url})"
-    said = f" ({detail})" if detail else ""
+    fields = {
+        "where": f"{ctx.title} ({ctx.base_url})", "said": f" ({detail})" if detail else "", "status": status,
+        "model": ctx.model, "key_var": ctx.key_var, "model_var": ctx.model_var, "url_var": ctx.url_var,
+        "tries": _tries(ctx), "seconds": retry_after, "retired": _(GITHUB_RETIRED),
+        "reason": "Not Found" if status == 404 else "Bad Request",
+    }
+    once = "_once" if ctx.max_retries == 0 else ""
     if status == 401:
-        if ctx.key_var:
-            return (f"{where} rejected the key in {ctx.key_var} with 401 Unauthorized: check that the value in .env "
-                    "is complete and not expired, then rerun.")
-        return f"{where} answered 401 Unauthorized: it needs a key, so set one and rerun."
-    if status == 403:
-        return (f"{where} answered 403 Forbidden for model {ctx.model!r}{said}: your key works but may not use this "
-                f"model, so check its permissions or choose another model with {ctx.model_var}.")
-    if status == 404 and ctx.name == "ollama":
-        return (f"{where} has no model {ctx.model!r}{said}: run `ollama pull {ctx.model}`, or set {ctx.model_var} "
-                "to a model `ollama list` shows.")
-    if status == 404 or (status == 400 and ctx.model in detail):
-        reason = "Not Found" if status == 404 else "Bad Request"
-        return (f"{where} answered {status} {reason} for model {ctx.model!r}{said}: set {ctx.model_var} to a model id "
-                f"(or deployment name) this endpoint serves, or check {ctx.url_var}.")
-    if status == 410:
-        if ctx.name == "github" or "github_models" in detail.lower():
-            return (f"{GITHUB_RETIRED} and its endpoint now answers 410 Gone: use the same code with the foundry "
-                    "provider (Azure AI Foundry) or nim, or the local endpoint (connect('local')).")
-        return (f"{where} answered 410 Gone{said}: this endpoint has been retired, so point {ctx.url_var} at its "
-                "successor or use another provider.")
-    if status == 429:
-        wait = f"wait {retry_after} s" if _positive(retry_after) else "wait a minute"
-        return (f"{where} is still rate-limiting (429 Too Many Requests, tried {_tries(ctx)}): "
-                f"{wait} and rerun, or send fewer requests.")
-    if status >= 500:
-        return (f"{where} answered {status}{said}, tried {_tries(ctx)}: the service is having trouble, "
-                "so try again later or use another provider.")
-    return f"{where} rejected the request with HTTP {status}{said}: check the arguments of this call."
+        key = "401_key" if ctx.key_var else "401"
+    elif status == 403:
+        key = "403"
+    elif status == 404 and ctx.name == "ollama":
+        key = "404_ollama"
+    elif status == 404 or (status == 400 and ctx.model in detail):
+        key = "404"
+    elif status == 410:
+        key = "410_github" if ctx.name == "github" or "github_models" in detail.lower() else "410"
+    elif status == 429:
+        key = ("429_seconds" if _positive(retry_after) else "429_minute") + once
+    elif status >= 500:
+        key = "5xx" + once
+    else:
+        key = "other"
+    return _(STATUS[key]).format(**fields)
 
 
 def _requested_model(exc: BaseException) -> str | None:
@@ -120,7 +115,7 @@ _BROKEN = ("RemoteProtocolError", "ReadError", "IncompleteRead", "ServiceRespons
 def _broke_mid_response(exc: BaseException) -> bool:
     """True when the connection was made but closed before a complete answer (not refused, not a timeout)."""
     seen: BaseException | None = exc
-    for _ in range(8):
+    for _step in range(8):
         if seen is None:
             return False
         if any(name in type(seen).__name__ for name in _BROKEN):
@@ -137,8 +132,8 @@ def _response_text(response: Any) -> str:
     return text if isinstance(text, str) else ""
 
 
-def _page_kind(text: str, content_type: str = "", ctx: _Context | None = None) -> str:
-    """``"an HTML page titled 'Hotel Wi-Fi'"``, ``"a text/plain answer"``: what came back instead of JSON."""
+def _page_kind(text: str, content_type: str = "", ctx: _Context | None = None) -> tuple[str, str]:
+    """What came back instead of JSON, as ``(kind, detail)``: titled, html, type (with the MIME type) or other."""
     import re
 
     text = ctx.scrub(text) if ctx is not None else text  # before cutting: a cut could leave part of the key
@@ -147,17 +142,60 @@ def _page_kind(text: str, content_type: str = "", ctx: _Context | None = None) -
     if "html" in content_type or re.search(r"<!doctype html|<html", text[:2000], re.IGNORECASE):
         title = re.search(r"<title[^>]*>(.*?)</title>", text[:5000], re.IGNORECASE | re.DOTALL)
         name = " ".join(title.group(1).split())[:60].replace(". ", "; ").strip(" .") if title else ""
-        return f"an HTML page titled {name!r}" if name else "an HTML page"
+        return ("titled", name) if name else ("html", "")
     if not content_type:
-        return "an answer that is not JSON"
-    return f"{'an' if content_type[0] in 'aeiou' else 'a'} {content_type} answer"
+        return "other", ""
+    return "type", content_type
 
 
 def _not_json_message(ctx: _Context, text: str, content_type: str = "", streaming: bool = False) -> str:
-    kind = _page_kind(text, content_type, ctx)
-    asked = " to a streaming request" if streaming else ""
-    return (f"{ctx.title} ({ctx.base_url}) answered with {kind}{asked} instead of JSON: a proxy, captive portal or "
-            f"sign-in page may be in the way, so open that address in a browser, or check {ctx.url_var}.")
+    kind, what = _page_kind(text, content_type, ctx)
+    if streaming:
+        message = {
+            # TRANSLATORS: {where} is a service and its address; {title} is the title of the web page that came back;
+            # {url_var} is an environment variable's name.
+            "titled": _(
+                "{where} answered with an HTML page titled {title!r} to a streaming request instead of JSON: "
+                "a proxy, captive portal or sign-in page may be in the way, so open that address in a browser, "
+                "or check {url_var}."
+            ),
+            "html": _(
+                "{where} answered with an HTML page to a streaming request instead of JSON: a proxy, captive "
+                "portal or sign-in page may be in the way, so open that address in a browser, or check {url_var}."
+            ),
+            # TRANSLATORS: {content_type} is a MIME type such as text/plain.
+            "type": _(
+                "{where} answered with {content_type} content to a streaming request instead of JSON: a proxy, "
+                "captive portal or sign-in page may be in the way, so open that address in a browser, or check "
+                "{url_var}."
+            ),
+            "other": _(
+                "{where} answered with an answer that is not JSON to a streaming request: a proxy, captive portal "
+                "or sign-in page may be in the way, so open that address in a browser, or check {url_var}."
+            ),
+        }[kind]
+    else:
+        message = {
+            "titled": _(
+                "{where} answered with an HTML page titled {title!r} instead of JSON: a proxy, captive portal or "
+                "sign-in page may be in the way, so open that address in a browser, or check {url_var}."
+            ),
+            "html": _(
+                "{where} answered with an HTML page instead of JSON: a proxy, captive portal or sign-in page may "
+                "be in the way, so open that address in a browser, or check {url_var}."
+            ),
+            "type": _(
+                "{where} answered with {content_type} content instead of JSON: a proxy, captive portal or sign-in "
+                "page may be in the way, so open that address in a browser, or check {url_var}."
+            ),
+            "other": _(
+                "{where} answered with an answer that is not JSON: a proxy, captive portal or sign-in page may be "
+                "in the way, so open that address in a browser, or check {url_var}."
+            ),
+        }[kind]
+    return message.format(
+        where=f"{ctx.title} ({ctx.base_url})", title=what, content_type=what, url_var=ctx.url_var
+    )
 
 
 def _stream_error(exc: BaseException, ctx: _Context) -> BaseException:
@@ -166,8 +204,11 @@ def _stream_error(exc: BaseException, ctx: _Context) -> BaseException:
         return exc
     if isinstance(exc, json.JSONDecodeError):
         detail = _detail(None, exc.msg, ctx)
-        message = (f"{ctx.title} ({ctx.base_url}) sent a malformed event in the middle of a streamed answer "
-                   f"({detail}): the server or a proxy broke the stream, so rerun, or call without stream=True.")
+        # TRANSLATORS: {detail} is the JSON parser's own explanation, in English.
+        message = _(
+            "{where} sent a malformed event in the middle of a streamed answer "
+            "({detail}): the server or a proxy broke the stream, so rerun, or call without stream=True."
+        ).format(where=f"{ctx.title} ({ctx.base_url})", detail=detail)
         return CourseError(ctx.scrub(message))
     module = type(exc).__module__.split(".")[0]
     if module in ("openai", "azure", "httpx", "httpx2", "httpcore", "httpcore2", "h11", "urllib3", "requests"):
@@ -200,14 +241,30 @@ def _checked_stream(updates: Iterator[Any], ctx: _Context, content_type: str) ->
         if "html" in content_type:
             raise CourseError(ctx.scrub(_not_json_message(ctx, "", content_type, streaming=True)))
         raise CourseError(ctx.scrub(
-            f"{where} answered a streaming request with {_page_kind('', content_type)}, not an event stream: "
-            f"this endpoint may not stream, so call it without stream=True, or check {ctx.url_var}."
+            (
+                _(
+                    "{where} answered a streaming request with {content_type} content, not an event stream: "
+                    "this endpoint may not stream, so call it without stream=True, or check {url_var}."
+                )
+                if content_type.split(";")[0].strip()
+                else _(
+                    "{where} answered a streaming request with an answer that is not JSON, not an event stream: "
+                    "this endpoint may not stream, so call it without stream=True, or check {url_var}."
+                )
+            ).format(where=where, content_type=content_type.split(";")[0].strip(), url_var=ctx.url_var)
         ))
-    chunks = "1 chunk" if count == 1 else f"{count} chunks"
-    raise CourseError(ctx.scrub(
-        f"{where} ended a streamed answer before it was complete (no finish_reason after {chunks}): the server "
-        "stopped or a proxy cut the stream, so rerun, or call without stream=True."
-    ))
+    if count == 1:
+        message = _(
+            "{where} ended a streamed answer before it was complete (no finish_reason after 1 chunk): the server "
+            "stopped or a proxy cut the stream, so rerun, or call without stream=True."
+        )
+    else:
+        # TRANSLATORS: {count} is 0 or 2 and more: how many pieces of the streamed answer arrived.
+        message = _(
+            "{where} ended a streamed answer before it was complete (no finish_reason after {count} chunks): the "
+            "server stopped or a proxy cut the stream, so rerun, or call without stream=True."
+        )
+    raise CourseError(ctx.scrub(message.format(where=where, count=count)))
 
 
 def explain_error(exc: BaseException, ctx: _Context) -> CourseError:
@@ -232,21 +289,21 @@ def explain_error(exc: BaseException, ctx: _Context) -> CourseError:
             except ValueError:
                 body = None
         message = _status_message(ctx, status, _detail(body, text, ctx), headers.get("retry-after"))
-    elif "Timeout" in cls:
-        message = (f"{ctx.title} ({ctx.base_url}) did not answer within {ctx.timeout_s:g} s (tried {_tries(ctx)}): "
-                   "try again, ask for fewer tokens, or raise SLM_LAB_TIMEOUT_S.")
-    elif _broke_mid_response(exc):
-        hint = "rerun connect('local'), which starts a new server" if ctx.name == "local" else "rerun"
-        message = (f"{ctx.title} ({ctx.base_url}) closed the connection before the answer was complete: the server "
-                   f"stopped or a proxy cut the connection, so {hint}, or try another provider if it keeps happening.")
-    elif "Connection" in cls or "ServiceRequest" in cls:
-        hints = {"ollama": "start it with `ollama serve`", "local": "rerun connect('local'), which starts a new one"}
-        hint = hints.get(ctx.name, f"check {ctx.url_var} and your network")
-        message = f"Could not connect to {ctx.title} at {ctx.base_url} (connection refused or unreachable): {hint}."
-    elif cls == "DecodeError":  # azure-core: a 2xx answer that is not JSON
+    elif cls == "DecodeError" and not _broke_mid_response(exc):  # azure-core: a 2xx answer that is not JSON
         message = _not_json_message(ctx, _response_text(response), headers.get("content-type", ""))
     else:
-        message = f"{ctx.title} failed with {cls}: {_detail(None, str(exc), ctx)}."
+        if "Timeout" in cls:
+            key = "timeout_once" if ctx.max_retries == 0 else "timeout"
+        elif _broke_mid_response(exc):
+            key = "broke_local" if ctx.name == "local" else "broke"
+        elif "Connection" in cls or "ServiceRequest" in cls:
+            key = {"ollama": "refused_ollama", "local": "refused_local"}.get(ctx.name, "refused")
+        else:
+            key = "failed"
+        message = _(TRANSPORT[key]).format(
+            title=ctx.title, base_url=ctx.base_url, timeout_s=ctx.timeout_s, tries=_tries(ctx), url_var=ctx.url_var,
+            kind=cls, detail=_detail(None, str(exc), ctx) if key == "failed" else "",
+        )
     error = CourseError(ctx.scrub(message[:1].upper() + message[1:]))
     error.status = status if isinstance(status, int) else None  # type: ignore[attr-defined]
     return error

@@ -11,6 +11,7 @@ from typing import Any
 
 from helpers.env import get_env
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.providers.specs import _MISSING, CLOUD_TIMEOUT_S, MODELFILE, PROVIDERS
 
 __all__ = ["ollama_client", "ollama_modelfile", "ollama_status"]
@@ -56,7 +57,7 @@ def ollama_client(timeout_s: float = CLOUD_TIMEOUT_S) -> Any:
     try:
         import ollama
     except ImportError:
-        raise CourseError(_MISSING.format(package="ollama")) from None
+        raise CourseError(_(_MISSING).format(package="ollama")) from None
     return ollama.Client(host=_ollama_root(), timeout=timeout_s)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from helpers.env import REPO_ROOT, get_env
 from helpers.errors import CourseError
+from helpers.i18n import N_, _
 
 __all__ = [
     "CLOUD_TIMEOUT_S",
@@ -39,13 +40,13 @@ MAX_RETRIES = 3
 DEFAULT_MAX_TOKENS = 256
 
 
-GITHUB_RETIRED = "GitHub Models was retired on 30 July 2026"
+GITHUB_RETIRED = N_("GitHub Models was retired on 30 July 2026")
 
 
 MODELFILE = REPO_ROOT / "data" / "ollama" / "Modelfile"
 
 
-_MISSING = "The {package} package is not installed: run `pip install -r requirements.txt`, then rerun."
+_MISSING = N_("The {package} package is not installed: run `pip install -r requirements.txt`, then rerun.")
 
 
 @dataclass(frozen=True)
@@ -80,28 +81,30 @@ PROVIDERS: dict[str, ProviderSpec] = {
     spec.name: spec
     for spec in [
         ProviderSpec(
-            "local", "the local endpoint", "local", "SLM_LAB_LOCAL_BASE_URL", None, "SLM_LAB_LOCAL_MODEL",
-            "HuggingFaceTB/SmolLM2-135M-Instruct", "SLM_LAB_LOCAL_API_KEY", "any value; only if your own server asks",
-            "transformers serve on 127.0.0.1 with the course's default model, started on demand",
+            "local", N_("the local endpoint"), "local", "SLM_LAB_LOCAL_BASE_URL", None, "SLM_LAB_LOCAL_MODEL",
+            "HuggingFaceTB/SmolLM2-135M-Instruct", "SLM_LAB_LOCAL_API_KEY",
+            N_("any value; only if your own server asks"),
+            N_("transformers serve on 127.0.0.1 with the course's default model, started on demand"),
         ),
         ProviderSpec(
             "foundry", "Azure AI Foundry", "cloud", "AZURE_OPENAI_ENDPOINT", None, "AZURE_OPENAI_DEPLOYMENT",
-            "Phi-4-mini-instruct", "AZURE_OPENAI_API_KEY", "the key of your Azure AI Foundry resource",
-            "your own deployment, through the OpenAI-compatible v1 endpoint",
+            "Phi-4-mini-instruct", "AZURE_OPENAI_API_KEY", N_("the key of your Azure AI Foundry resource"),
+            N_("your own deployment, through the OpenAI-compatible v1 endpoint"),
         ),
         ProviderSpec(
             "nim", "NVIDIA NIM", "cloud", "NIM_BASE_URL", "https://integrate.api.nvidia.com/v1", "NIM_MODEL",
-            "microsoft/phi-4-mini-instruct", "NVIDIA_API_KEY", "an API key from build.nvidia.com",
-            "NVIDIA's hosted API catalog (or a NIM container you run yourself)",
+            "microsoft/phi-4-mini-instruct", "NVIDIA_API_KEY", N_("an API key from build.nvidia.com"),
+            N_("NVIDIA's hosted API catalog (or a NIM container you run yourself)"),
         ),
         ProviderSpec(
             "github", "GitHub Models", "cloud", "GITHUB_MODELS_BASE_URL", "https://models.github.ai/inference",
-            "GITHUB_MODELS_MODEL", "microsoft/Phi-4-mini-instruct", "GITHUB_TOKEN", "a GitHub personal access token",
-            "retired in July 2026; kept to show the token + publisher/model pattern",
+            "GITHUB_MODELS_MODEL", "microsoft/Phi-4-mini-instruct", "GITHUB_TOKEN",
+            N_("a GitHub personal access token"),
+            N_("retired in July 2026; kept to show the token + publisher/model pattern"),
         ),
         ProviderSpec(
             "ollama", "Ollama", "ollama", "OLLAMA_HOST", "http://127.0.0.1:11434", "OLLAMA_MODEL", "phi4-mini", None,
-            "", "a local Ollama server: native API on /api, OpenAI-compatible API on /v1",
+            "", N_("a local Ollama server: native API on /api, OpenAI-compatible API on /v1"),
         ),
     ]
 }
@@ -161,18 +164,25 @@ def provider_table() -> list[dict[str, str]]:
     for spec in PROVIDERS.values():
         usable = _configured(spec)
         if spec.kind == "local":
-            todo = "nothing: started on demand"
+            todo = _("nothing: started on demand")
         elif spec.kind == "ollama":
-            todo = "nothing" if usable else f"install Ollama and run `ollama serve` (or set {spec.url_var})"
+            todo = _("nothing") if usable else _("install Ollama and run `ollama serve` (or set {url_var})").format(
+                url_var=spec.url_var
+            )
         elif usable:
-            todo = "nothing"
+            todo = _("nothing")
         elif spec.name == "github" and spec.has_key():
-            todo = f"retired (410 Gone): set {spec.url_var} to a gateway that still serves it"
+            todo = _("retired (410 Gone): set {url_var} to a gateway that still serves it").format(url_var=spec.url_var)
         else:
             needed = (spec.key_var, spec.url_var if spec.name == "foundry" else None)
             missing = [v for v in needed if v and not get_env(v)]
-            todo = "set " + " and ".join(missing)
-        rows.append({"provider": spec.name, "service": spec.title, "usable": "yes" if usable else "no",
+            # TRANSLATORS: {first} and {second} are environment variable names, such as AZURE_OPENAI_API_KEY.
+            todo = (
+                _("set {first} and {second}").format(first=missing[0], second=missing[1])
+                if len(missing) == 2
+                else _("set {names}").format(names=", ".join(missing))
+            )
+        rows.append({"provider": spec.name, "service": _(spec.title), "usable": _("yes") if usable else _("no"),
                      "model": spec.model(), "to use it": todo})
     return rows
 
@@ -180,17 +190,25 @@ def provider_table() -> list[dict[str, str]]:
 def _choose(name: str | None) -> tuple[str, str]:
     """Pick a provider and say why."""
     if name:
-        reason = "requested"
+        reason = _("requested")
     else:
         name = get_env("SLM_LAB_PROVIDER")
-        reason = "set by SLM_LAB_PROVIDER"
+        reason = _("set by SLM_LAB_PROVIDER")
     if name:
         key = name.strip().lower()
         if key not in PROVIDERS:
-            raise CourseError(f"Unknown provider {name!r}: use one of {', '.join(PROVIDERS)}.")
+            raise CourseError(_(
+                "Unknown provider {name!r}: use one of {choices}."
+            ).format(name=name, choices=', '.join(PROVIDERS)))
         return key, reason
     for spec in PROVIDERS.values():
         if spec.kind == "cloud" and _configured(spec):
-            return spec.name, f"{spec.key_var} is set"
+            # TRANSLATORS: {key_var} is an environment variable's name, such as NVIDIA_API_KEY.
+            return spec.name, _("{key_var} is set").format(key_var=spec.key_var)
     keys = [s.key_var for s in PROVIDERS.values() if s.kind == "cloud" and s.name != "github" and s.key_var]
-    return "local", f"{' and '.join(keys)} are not set: using the local endpoint"
+    if len(keys) == 2:
+        # TRANSLATORS: {first} and {second} are environment variable names, such as NVIDIA_API_KEY.
+        return "local", _("{first} and {second} are not set: using the local endpoint").format(
+            first=keys[0], second=keys[1]
+        )
+    return "local", _("{names} are not set: using the local endpoint").format(names=", ".join(keys))

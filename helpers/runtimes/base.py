@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.prompts import Message
 from helpers.timing import GenerationStats, measure_stream
 
@@ -167,9 +168,14 @@ class Backend:
     def _check_length(self, n_prompt: int, settings: GenerationSettings) -> None:
         if self.context and n_prompt + settings.max_new_tokens > self.context:
             raise CourseError(
-                f"The prompt is {n_prompt} tokens and {settings.max_new_tokens} new tokens were asked for, "
-                f"but {self.model_name or self.name} holds only {self.context} tokens of context: shorten the prompt "
-                "or lower max_new_tokens."
+                _(
+                    "The prompt is {n_prompt} tokens and {max_new_tokens} new tokens were asked for, "
+                    "but {model_name} holds only {context} tokens of context: shorten the prompt "
+                    "or lower max_new_tokens."
+                ).format(
+                    n_prompt=n_prompt, max_new_tokens=settings.max_new_tokens,
+                    model_name=self.model_name or self.name, context=self.context,
+                )
             )
 
     def __enter__(self) -> Backend:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.prompts import Message
 from helpers.runtimes.base import Backend, GenerationSettings
 
@@ -43,7 +44,9 @@ def edge_unprepared(name: str) -> str | None:
         return None if (olive_dir() / "genai_config.json").is_file() else f"{name}: no Olive build yet; {hint}."
     if name == "foundry-local":
         return None if env_ready("foundry-local") else f"{name}: its environment is not prepared; {hint}."
-    raise CourseError(f"Unknown edge backend {name!r}: use one of {', '.join(EDGE_BACKENDS)}.")
+    raise CourseError(_(
+        "Unknown edge backend {name!r}: use one of {choices}."
+    ).format(name=name, choices=', '.join(EDGE_BACKENDS)))
 
 
 def _maker(name: str) -> Callable[[], Any]:
@@ -68,7 +71,9 @@ class EdgeBackend(Backend):
 
     def __init__(self, name: str, threads: int | None = None) -> None:
         if name not in EDGE_BACKENDS:
-            raise CourseError(f"Unknown edge backend {name!r}: use one of {', '.join(EDGE_BACKENDS)}.")
+            raise CourseError(_(
+                "Unknown edge backend {name!r}: use one of {choices}."
+            ).format(name=name, choices=', '.join(EDGE_BACKENDS)))
         runtime, precision = EDGE_BACKENDS[name]
         super().__init__(name, precision)
         self.runtime = runtime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.runtimes.base import Backend
 
 __all__ = ["make_backend"]
@@ -34,7 +35,9 @@ def make_backend(name: str, model: str | None = None, threads: int | None = None
         from helpers.models import ONNX_PRECISIONS
 
         if precision not in ONNX_PRECISIONS:
-            raise CourseError(f"Unknown ONNX precision in {name!r}: use onnx-{', onnx-'.join(ONNX_PRECISIONS)}.")
+            raise CourseError(_(
+                "Unknown ONNX precision in {name!r}: use onnx-{choices}."
+            ).format(name=name, choices=', onnx-'.join(ONNX_PRECISIONS)))
         return OnnxBackend(precision, model, threads=threads)
     if key.startswith(("llama.cpp", "llamacpp", "llama-cpp")):
         return LlamaCppBackend(threads=threads)
@@ -44,7 +47,7 @@ def make_backend(name: str, model: str | None = None, threads: int | None = None
         return EdgeBackend(key, threads=threads)
     if key.startswith(("endpoint:", "cloud:")):
         return EndpointBackend(name.split(":", 1)[1])
-    raise CourseError(
-        f"Unknown backend {name!r}: use transformers-fp32, onnx-int4, onnx-int8, onnx-fp32, llama.cpp, "
+    raise CourseError(_(
+        "Unknown backend {name!r}: use transformers-fp32, onnx-int4, onnx-int8, onnx-fp32, llama.cpp, "
         "openvino-int4, olive-int4, foundry-local or endpoint:<provider>."
-    )
+    ).format(name=name))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.prompts import Message
 from helpers.runtimes.base import Backend, GenerationSettings
 
@@ -45,8 +46,10 @@ def llamacpp_params(gguf: Path | str, threads: int = 1, n_ctx: int = 2048, port:
     try:
         import xllamacpp
     except ImportError:
-        raise CourseError("xllamacpp is not installed: run `python course.py setup` (or `pip install -r "
-                          "requirements.txt`), then restart the kernel.") from None
+        raise CourseError(_(
+            "xllamacpp is not installed: run `python course.py setup` (or `pip install -r "
+            "requirements.txt`), then restart the kernel."
+        )) from None
     params = xllamacpp.CommonParams()
     params.model.path = str(gguf)
     if alias:
@@ -130,8 +133,10 @@ class LlamaCppBackend(Backend):
         self.load()
         reply = self.server.handle_chat_completions(llamacpp_request(msgs, settings, **extra))
         if isinstance(reply, dict) and "error" in reply:
-            raise CourseError(f"llama.cpp refused the request: {reply['error'].get('message', reply['error'])}; "
-                              "check the messages and settings, then rerun.")
+            raise CourseError(_(
+                "llama.cpp refused the request: {error}; "
+                "check the messages and settings, then rerun."
+            ).format(error=reply['error'].get('message', reply['error'])))
         return reply
 
     def stream(self, msgs: Sequence[Message], settings: GenerationSettings | None = None) -> Iterator[str]:
@@ -167,8 +172,10 @@ class LlamaCppBackend(Backend):
             cancel.set()
             worker.join()
         if errors:
-            raise CourseError(f"llama.cpp stopped with an error: {errors[0]}; shorten the prompt or lower "
-                              "max_new_tokens, then rerun.")
+            raise CourseError(_(
+                "llama.cpp stopped with an error: {errors}; shorten the prompt or lower "
+                "max_new_tokens, then rerun."
+            ).format(errors=errors[0]))
 
     def close(self) -> None:
         self.server = None  # the Server's destructor stops its loop and frees the model

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = [
     "MAX_IMAGE_BYTES",
@@ -51,13 +52,14 @@ _DATA_URL = re.compile(r"^data:image/[\w.+-]+;base64,(?P<data>.*)$", re.DOTALL)
 
 def _describe(source: object) -> str:
     """How an error message names the image: its file name, or what kind of data it came as."""
+    # TRANSLATORS: the subject of "{image} is not a readable image" and "{what} has no pixels".
     if isinstance(source, (bytes, bytearray)):
-        return "The image data"
+        return _("The image data")
     if isinstance(source, str) and source.startswith("data:"):
-        return "The data URL's image"
+        return _("The data URL's image")
     if isinstance(source, (str, Path)):
         return Path(source).name
-    return "The image"
+    return _("The image")
 
 
 def load_image(
@@ -99,33 +101,33 @@ def load_image(
             except (binascii.Error, ValueError):
                 data = b""
             if not data:
-                raise CourseError(
+                raise CourseError(_(
                     "That data URL holds no base64 image: it must look like data:image/png;base64,iVBOR..., "
                     "so build it with image_to_data_url()."
-                )
+                ))
         elif isinstance(source, (str, Path)):
             path = Path(source).expanduser()
             if not path.is_file():
-                raise CourseError(
-                    f"No image file at {source}: check the path (relative paths start at the notebook's folder)."
-                )
+                raise CourseError(_(
+                    "No image file at {source}: check the path (relative paths start at the notebook's folder)."
+                ).format(source=source))
             size = path.stat().st_size
             if size > max_bytes:
-                raise CourseError(
-                    f"{path.name} is {size / 1e6:.1f} MB, more than the {max_bytes / 1e6:.0f} MB this course accepts: "
+                raise CourseError(_(
+                    "{name} is {size_mb:.1f} MB, more than the {max_bytes_mb:.0f} MB this course accepts: "
                     "shrink or re-save it (for example as JPEG), or raise max_bytes."
-                )
+                ).format(name=path.name, size_mb=size / 1e6, max_bytes_mb=max_bytes / 1e6))
             data = path.read_bytes()
         else:
-            raise CourseError(
-                f"Cannot read an image from a {type(source).__name__}: "
+            raise CourseError(_(
+                "Cannot read an image from a {kind}: "
                 "pass a file path, bytes, a data URL or a PIL image."
-            )
+            ).format(kind=type(source).__name__))
         if len(data) > max_bytes:
-            raise CourseError(
-                f"The image data is {len(data) / 1e6:.1f} MB, more than the {max_bytes / 1e6:.0f} MB "
+            raise CourseError(_(
+                "The image data is {size_mb:.1f} MB, more than the {max_bytes_mb:.0f} MB "
                 "this course accepts: shrink it or raise max_bytes."
-            )
+            ).format(size_mb=len(data) / 1e6, max_bytes_mb=max_bytes / 1e6))
         try:
             image = Image.open(io.BytesIO(data))
             # Check the size from the header, before decoding a possible decompression bomb.
@@ -134,10 +136,10 @@ def load_image(
         except CourseError:
             raise
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            raise CourseError(
-                f"{_describe(source)} is not a readable image ({exc.__class__.__name__}): "
+            raise CourseError(_(
+                "{image} is not a readable image ({kind}): "
                 "use a PNG, JPEG, GIF, BMP or WebP file that opens in an image viewer."
-            ) from None
+            ).format(image=_describe(source), kind=exc.__class__.__name__)) from None
     _check_pixels(image, max_pixels, _describe(source))
     return image.convert("RGB") if image.mode != "RGB" else image
 
@@ -145,12 +147,14 @@ def load_image(
 def _check_pixels(image: Any, max_pixels: int, what: str) -> None:
     width, height = image.size
     if width * height > max_pixels:
-        raise CourseError(
-            f"{what} is {width} x {height} pixels, more than the {max_pixels / 1e6:.0f} megapixels "
+        raise CourseError(_(
+            "{what} is {width} x {height} pixels, more than the {max_pixels_mb:.0f} megapixels "
             "this course accepts: resize it first (image.thumbnail((2048, 2048))) or raise max_pixels."
-        )
+        ).format(what=what, width=width, height=height, max_pixels_mb=max_pixels / 1e6))
     if width < 1 or height < 1:
-        raise CourseError(f"{what} has no pixels ({width} x {height}): use a real picture.")
+        raise CourseError(_(
+            "{what} has no pixels ({width} x {height}): use a real picture."
+        ).format(what=what, width=width, height=height))
 
 
 def image_to_data_url(image: Any, max_chars: int = NIM_MAX_DATA_URL_CHARS, image_format: str = "PNG") -> str:
@@ -175,9 +179,11 @@ def image_to_data_url(image: Any, max_chars: int = NIM_MAX_DATA_URL_CHARS, image
     image = load_image(image)
     fmt = image_format.upper().replace("JPG", "JPEG")
     if fmt not in {"PNG", "JPEG"}:
-        raise CourseError(f"Unsupported image_format {image_format!r}: use 'PNG' or 'JPEG'.")
+        raise CourseError(_(
+            "Unsupported image_format {image_format!r}: use 'PNG' or 'JPEG'."
+        ).format(image_format=image_format))
     current = image
-    for _ in range(12):
+    for _step in range(12):
         buffer = io.BytesIO()
         current.save(buffer, format=fmt, **({"quality": 85} if fmt == "JPEG" else {}))
         url = f"data:image/{fmt.lower()};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
@@ -189,10 +195,10 @@ def image_to_data_url(image: Any, max_chars: int = NIM_MAX_DATA_URL_CHARS, image
         if new_size == current.size or min(new_size) < 16:
             break
         current = image.resize(new_size)
-    raise CourseError(
-        f"The image does not fit in {max_chars} characters even when shrunk: crop it, use image_format='JPEG', "
+    raise CourseError(_(
+        "The image does not fit in {max_chars} characters even when shrunk: crop it, use image_format='JPEG', "
         "or upload it through the provider's file API."
-    )
+    ).format(max_chars=max_chars))
 
 
 def vision_messages(question: str, images: Sequence[Any], system: str | None = None) -> list[dict[str, Any]]:
@@ -239,16 +245,18 @@ def expand_numbered_placeholders(prompt: str, images: Sequence[Any], image_token
     """
     numbers = [int(n) for n in _NUMBERED.findall(prompt)]
     if not numbers:
-        raise CourseError("The prompt has no <|image_N|> placeholder: put <|image_1|> where the first image belongs.")
+        raise CourseError(_(
+            "The prompt has no <|image_N|> placeholder: put <|image_1|> where the first image belongs."
+        ))
     bad = sorted({n for n in numbers if not 1 <= n <= len(images)})
     if bad:
-        raise CourseError(
-            f"The prompt refers to <|image_{bad[0]}|> but {len(images)} image(s) were given: "
+        raise CourseError(_(
+            "The prompt refers to <|image_{bad}|> but {n_images} image(s) were given: "
             "number the placeholders from 1 to the number of images."
-        )
+        ).format(bad=bad[0], n_images=len(images)))
     unused = len(images) - len(set(numbers))
     if unused:
-        raise CourseError(
-            f"{unused} of the {len(images)} images are never named in the prompt: add a <|image_N|> for each."
-        )
+        raise CourseError(_(
+            "{unused} of the {n_images} images are never named in the prompt: add a <|image_N|> for each."
+        ).format(unused=unused, n_images=len(images)))
     return _NUMBERED.sub(image_token, prompt), [images[n - 1] for n in numbers]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpers.errors import CourseError
+from helpers.i18n import _
 
 __all__ = [
     "COLOURS",
@@ -132,7 +133,7 @@ def draw_shapes(count: int, shape: str, colour: str, size: int = 128, seed: int 
     from PIL import Image, ImageDraw
 
     if not 1 <= count <= GRID * GRID:
-        raise CourseError(f"count must be between 1 and {GRID * GRID}, not {count}.")
+        raise CourseError(_("count must be between 1 and {grid}, not {count}.").format(grid=GRID * GRID, count=count))
     rng = random.Random(seed)
     image = Image.new("RGB", (size, size), _background(rng))
     draw = ImageDraw.Draw(image)
@@ -226,7 +227,9 @@ def make_sample(kind: str, rng: random.Random, size: int = 128) -> Sample:
 
     """
     if kind not in QUESTION_TYPES:
-        raise CourseError(f"Unknown question type {kind!r}: use one of {', '.join(QUESTION_TYPES)}.")
+        raise CourseError(_(
+            "Unknown question type {kind!r}: use one of {choices}."
+        ).format(kind=kind, choices=', '.join(QUESTION_TYPES)))
     question = rng.choice(PHRASINGS[kind])
     if kind in {"shape", "colour", "count", "describe"}:
         image, facts = _shapes_scene(rng, size)

@@ -15,6 +15,7 @@ from typing import Any
 
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
+from helpers.i18n import _
 from helpers.vision.images import load_image
 from helpers.vision.synthetic import QUESTION_TYPES, Sample, make_samples
 
@@ -36,7 +37,9 @@ def load_tiny_vlm(path: str | Path | None = None) -> tuple[Any, Any]:
     """
     folder = Path(path or TINY_VLM_DIR)
     if not (folder / "config.json").is_file():
-        raise CourseError(f"No tiny VLM in {folder}: train one with `python scripts/train_tiny_vlm.py`, then rerun.")
+        raise CourseError(_(
+            "No tiny VLM in {folder}: train one with `python scripts/train_tiny_vlm.py`, then rerun."
+        ).format(folder=folder))
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from transformers.utils import logging
 
