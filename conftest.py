@@ -25,17 +25,19 @@ if not os.environ.get("SLM_LAB_RESULTS_DIR"):
 
 
 def pytest_ignore_collect(collection_path, config):
-    """Leave out of nbval's collection the notebooks that tests/test_notebook_reruns.py runs twice in one kernel.
+    """Leave out of nbval's collection the notebooks that tests/test_notebook_reruns.py runs already.
 
-    That test's first run is what nbval would do (the notebook's own parameters, no error output, pinned outputs
-    compared after the same sanitizing), so running them here as well would only double the suite's time. A
+    That test runs them twice in one kernel, or once with cloud keys set and endpoints refused (notebook 00; the
+    browser test runs it too, as a learner does, with no key). Its first run is what nbval would do (the
+    notebook's own parameters, no error output, pinned outputs compared after the same sanitizing), so running
+    them here as well would only double the suite's time. A
     notebook named on the command line is still collected (pytest does not ask this hook about those).
     """
     if collection_path.suffix != ".ipynb":
         return None
-    from tests.test_notebook_reruns import RERUNS
+    from tests.test_notebook_reruns import CLOUD, RERUNS
 
-    return True if f"notebooks/{collection_path.name}" in RERUNS else None
+    return True if f"notebooks/{collection_path.name}" in {*RERUNS, *CLOUD} else None
 
 
 def pytest_collection_modifyitems(items):
