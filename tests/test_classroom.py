@@ -256,3 +256,34 @@ def test_generated_token_printed_once_and_ctrl_c_leaves_no_process(tmp_path):
     assert "class server stopped" in err
     assert (out + err).count(token) == 0, "printed once (read above), never again"
     assert all(token not in f.read_text(errors="replace") for f in tmp_path.glob("*.log"))
+
+
+def _sse(*chunks: dict, done: bool) -> bytes:
+    lines = [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks] + (["data: [DONE]\n\n"] if done else [])
+    return "".join(lines).encode()
+
+
+_WORD = {"choices": [{"index": 0, "delta": {"content": "Oslo"}}]}
+_END = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+
+
+@pytest.mark.parametrize(("body", "complete"), [
+    (_sse(_WORD, _END, done=True), True),  # llama.cpp, OpenAI
+    (_sse(_WORD, _END, done=False), True),  # transformers serve: finish_reason, no [DONE] (the SDK accepts it)
+    (_sse(_WORD, done=True), False),  # [DONE] without a finish_reason: the answer was cut
+    (_sse(_WORD, done=False), False),  # cut mid-answer
+])
+def test_the_load_test_counts_a_stream_complete_by_its_finish_reason(body, complete):
+    import asyncio
+
+    from helpers.classroom.loadtest import run_level
+    from tests.test_providers import Stub
+
+    stub = Stub([(200, body, {"Content-Type": "text/event-stream"})])
+    try:
+        level = asyncio.run(run_level(f"{stub.url}/v1", "k", "m", learners=1, rounds=1, max_tokens=4, timeout_s=10))
+    finally:
+        stub.server.shutdown()
+    (request,) = level.requests
+    assert request.status == 200 and request.tokens == 1 and request.complete is complete
+    assert request.error == ("" if complete else "stream ended early")

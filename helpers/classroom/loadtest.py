@@ -45,7 +45,8 @@ class RequestResult:
     tokens: int = 0
     total_s: float = 0.0
     retries_429: int = 0
-    complete: bool = False  # the stream ended with finish_reason and [DONE]
+    complete: bool = False  # a finish_reason arrived (a stream cut short has none)
+    done_marker: bool = False  # the stream also ended with ``data: [DONE]`` (transformers serve omits it)
     error: str = ""
 
 
@@ -163,7 +164,8 @@ async def _one_request(client: Any, url: str, key: str | None, model: str, messa
                         finished = finished or bool(choice.get("finish_reason"))
                 if usage_tokens is not None:
                     result.tokens = usage_tokens
-                result.complete = finished and done
+                # What a client sees: the OpenAI SDK ends a stream at its last chunk with or without [DONE].
+                result.complete, result.done_marker = finished, done
                 if not result.complete:
                     result.error = "stream ended early"
         except TimeoutError:
