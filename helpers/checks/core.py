@@ -41,8 +41,8 @@ __all__ = [
     "lab_report",
     "not_done",
     "passed",
-    "shown_name",
     "show",
+    "shown_name",
     "text_diff",
 ]
 
@@ -69,7 +69,7 @@ class CheckName(str):
     template: str
     fields: dict[str, Any]
 
-    def __new__(cls, template: str, **fields: Any) -> CheckName:
+    def __new__(cls, template: str, /, **fields: Any) -> CheckName:
         self = super().__new__(cls, template.format(**fields))
         self.template, self.fields = template, fields
         return self

@@ -255,11 +255,10 @@ def check_conclusion(
                 n_prompts=n_prompts, choices=_either(sorted(acceptable)), quality_cost=quality_cost,
             ),
         )
-    problems = _sentence_problems(str(sentence), recommended, results, n_prompts)
-    if problems:
+    if problems := "; ".join(_sentence_problems(str(sentence), recommended, results, n_prompts)):
         # TRANSLATORS: {problems} are things to do ("name the build you recommend (int4)"), joined by "; ".
         return failed(name, _("your choices fit the numbers, but the sentence should: {problems}.").format(
-            problems="; ".join(problems)))
+            problems=problems))
     ratio = base["size_mb"] / pick["size_mb"]
     speed = pick["tokens_per_s"] / base["tokens_per_s"] if base["tokens_per_s"] else float("nan")
     return passed(
