@@ -228,7 +228,7 @@ def test_placeholders_survive_translation(lang):
 TECHNICAL = {
     "cpu", "cuda", "gpu", "mps", "apple", "silicon", "pytorch", "python", "ram", "gb", "mb", "s", "env", "example",
     "timer", "stop", "start", "tokens", "token", "slm_lab_lang", "nvidia_api_key", "linux", "x86_64", "zzz_unset",
-    "nb", "sv", "ro", "sl", "en", "xx", "aarch64", "arm64", "darwin", "windows", "amd64",
+    "nb", "sv", "ro", "sl", "en", "xx", "aarch64", "arm64", "darwin", "windows", "amd64", "api",
 } | {part.lower() for part in ROOT.parts}
 #: Words a language shares with English (the check compares words, so these would be false alarms).
 SHARED = {"nb": set(), "sv": set(), "ro": {"total", "shell"}, "sl": set()}
@@ -378,6 +378,53 @@ def test_helper_messages_speak_the_language(lang, monkeypatch, capsys):
         assert "{" not in after and "}" not in after, f"placeholder left unfilled: {after}"
         assert after != before, f"{lang}: still English: {after}"
         assert not _leftover_english(after, before, lang), f"{lang}: English words left in {after!r}"
+
+
+def _check_lines(monkeypatch, capsys):
+    """What the lab checks print: a computed check name, a constant one, lab 3's fits / does not fit fragments."""
+    from helpers.checks import core
+    from helpers.checks.lab03_pick_phi import check_pick, check_weight_gb
+    from helpers.checks.lab04_lora import check_lora_params
+
+    monkeypatch.setattr(core, "RESULTS", {})
+    capsys.readouterr()
+    check_weight_gb(7.35, True, model="phi-4", precision="int4")  # right: "... to run: it fits."
+    check_weight_gb(29.4, False, model="phi-4", precision="fp16")  # right: "it does not fit in 14 GB; ..."
+    check_weight_gb(29.4, True, model="phi-4", precision="fp16")  # wrong: "... so it does not fit."
+    check_pick("phone-app", ...)  # not done: the scenario's requirements
+    check_lora_params(98_304, 3072, 3072)
+    core.lab_report()
+    keys = set(core.RESULTS)
+    return capsys.readouterr().out.strip().splitlines(), keys
+
+
+#: Words of the check lines that stay as they are: model ids, precisions, the task id, LoRA.
+CHECK_TECHNICAL = {"phi", "int4", "fp16", "mini", "chat", "lora", "phone", "app"}
+#: Words the check lines share with English in a language (native words, or loanwords its glossary keeps): nb "for",
+#: sv "precision", ro "model", "runtime", "are" (has) and "e" (is; English has it from "e.g."), sl "model".
+CHECK_SHARED = {"nb": {"for"}, "sv": {"precision"}, "ro": {"model", "runtime", "are", "e"}, "sl": {"model"}}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_check_names_and_fragments_speak_the_language(lang, monkeypatch, capsys):
+    """A check's name and the fragments slotted into its sentence are translated; RESULTS keeps the English names."""
+    i18n.set_language("en")
+    english, english_keys = _check_lines(monkeypatch, capsys)
+    assert english[0] == "✅ phi-4 at int4: correct: 7.3 GB of weights, about 8.8 GB to run: it fits.", english
+    assert english[1].endswith("it does not fit in 14 GB; try a smaller precision."), english
+    assert english[2].endswith("so it does not fit."), english
+    assert "Needs: task 'chat', 4 GB usable." in english[3], english
+    assert english[4].startswith("✅ LoRA parameters for one layer: correct:"), english
+    assert "  ❌ phi-4 at fp16: failed" in english and "  ⏳ pick for phone-app: not done" in english, english
+    i18n.set_language(lang)
+    localized, keys = _check_lines(monkeypatch, capsys)
+    names = {"phi-4 at int4", "phi-4 at fp16", "pick for phone-app", "LoRA parameters for one layer"}
+    assert keys == english_keys == names, keys
+    assert len(localized) == len(english), localized
+    for before, after in zip(english, localized, strict=True):
+        assert after != before, f"{lang}: still English: {after}"
+        left = _leftover_english(after, before, lang) - CHECK_TECHNICAL - CHECK_SHARED[lang]
+        assert not left, f"{lang}: English words {left} left in {after!r}"
 
 
 def test_language_comes_from_the_environment(monkeypatch):

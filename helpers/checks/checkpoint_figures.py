@@ -18,7 +18,7 @@ from helpers.checks.core import CheckResult, is_unanswered
 from helpers.checks.core import failed as _failed
 from helpers.checks.core import not_done as _not_done
 from helpers.checks.core import passed as _passed
-from helpers.i18n import _
+from helpers.i18n import N_, _
 
 __all__ = ["PICK_JOB", "check_memory", "check_pick", "check_quantization", "check_speed", "parse_bytes"]
 
@@ -70,7 +70,7 @@ def check_pick(answer: Any) -> CheckResult:
     """
     from helpers.phi_family import estimate_memory_gb, load_family
 
-    name = "pick a Phi"
+    name = N_("pick a Phi")
     if is_unanswered(answer) or (isinstance(answer, (tuple, list)) and any(is_unanswered(a) for a in answer)):
         return _not_done(name, _("Give a (model, precision) pair, e.g. ('Phi-4-mini', 'int8')."))
     if isinstance(answer, Mapping):
@@ -136,7 +136,7 @@ def _number(text: str, units: str) -> float | None:
 
 def check_speed(answer: Any, measured: float, tolerance: float = 0.25) -> CheckResult:
     """Check a decode speed in tokens/s against the learner's own ``measured`` figure (within ``tolerance``)."""
-    name = "decode speed"
+    name = N_("decode speed")
     if is_unanswered(answer):
         return _not_done(name, _("Write the decode speed you measured, in tokens per second."))
     if isinstance(answer, bool):
@@ -193,10 +193,10 @@ def parse_bytes(answer: Any) -> float | None:
 
 
 def check_memory(
-    answer: Any, measured_bytes: float, tolerance: float = 0.05, what: str = "weights in memory"
+    answer: Any, measured_bytes: float, tolerance: float = 0.05, what: str = N_("weights in memory")
 ) -> CheckResult:
     """Check a memory figure (bytes, or a string with a unit) against ``measured_bytes`` within ``tolerance``."""
-    name = what
+    name = what  # shown translated when it is the default (a name of your own is shown as you wrote it)
     if is_unanswered(answer):
         return _not_done(name, _("Write the size in bytes, or as a string with its unit ('0.54 GB')."))
     value = parse_bytes(answer)
@@ -240,10 +240,12 @@ def check_quantization(answer: Any, params: float) -> CheckResult:
 
     Sizes are bytes or strings with units (within 3%); ``cost`` is what int4 gives up (answer quality).
     """
-    name = "quantization trade-off"
+    name = N_("quantization trade-off")
     keys = {"fp16", "int4", "cost"}
     if is_unanswered(answer) or (isinstance(answer, Mapping) and any(is_unanswered(v) for v in answer.values())):
-        return _not_done(name, _("Fill in {'fp16': size, 'int4': size, 'cost': 'what int4 gives up'}."))
+        return _not_done(name, _(
+            "Fill in a dict with the keys 'fp16' and 'int4' (sizes) and 'cost' (what int4 gives up)."
+        ))
     if not isinstance(answer, Mapping) or set(answer) != keys:
         return _failed(name, _("give a dict with exactly the keys 'fp16', 'int4' and 'cost'."))
     wanted = {"fp16": params * 2, "int4": params * 0.5}
@@ -256,7 +258,7 @@ def check_quantization(answer: Any, params: float) -> CheckResult:
                 ).format(precision=precision, answer=answer[precision])
             )
         if not math.isclose(result, size, rel_tol=0.03):
-            hint = " (a bare number is read as bytes)" if isinstance(answer[precision], (int, float)) else ""
+            hint = " " + _("(a bare number is read as bytes)") if isinstance(answer[precision], (int, float)) else ""
             return _failed(
                 name,
                 _(

@@ -17,7 +17,7 @@ from helpers.checks.core import CheckResult, is_unanswered
 from helpers.checks.core import failed as _failed
 from helpers.checks.core import not_done as _not_done
 from helpers.checks.core import passed as _passed
-from helpers.i18n import _
+from helpers.i18n import N_, _
 
 __all__ = ["CLOUD_SETTINGS", "CONTRAST_POINTS", "DEFINITION_STATEMENTS", "check_cloud_differences", "check_contrast",
            "check_definition", "check_fits"]
@@ -53,7 +53,7 @@ DEFINITION_STATEMENTS: dict[str, tuple[str, bool]] = {
 
 def check_definition(answer: Any) -> CheckResult:
     """Check the letters of the true statements in :data:`DEFINITION_STATEMENTS` (any order, any case)."""
-    name = "what an SLM is"
+    name = N_("what an SLM is")
     if is_unanswered(answer):
         return _not_done(name, _("Give the letters of the true statements, e.g. 'A, C'."))
     items = _as_items(answer)
@@ -76,9 +76,11 @@ def check_definition(answer: Any) -> CheckResult:
         missed = sorted(true - letters)
         parts = []
         if wrong:
-            parts.append(f"{', '.join(wrong)} is not true (reread it: the course measured the opposite)")
+            # TRANSLATORS: {letters} are statement letters (B, D).
+            parts.append(_("{letters} is not true (reread it: the course measured the opposite)").format(
+                letters=", ".join(wrong)))
         if missed:
-            parts.append(f"one or more true statements are missing ({len(missed)})")
+            parts.append(_("one or more true statements are missing ({count})").format(count=len(missed)))
         return _failed(name, "; ".join(parts) + ".")
     return _passed(name, _(
         "an SLM is a scaled-down LLM (same architecture, fewer parameters), often distilled or compressed, "
@@ -116,7 +118,7 @@ _KINDS = {
 
 def check_contrast(answer: Any) -> CheckResult:
     """Check a dict ``{point: "SLM" | "LLM" | "both"}`` for every point in :data:`CONTRAST_POINTS`."""
-    name = "SLM vs LLM"
+    name = N_("SLM vs LLM")
     if is_unanswered(answer) or (isinstance(answer, Mapping) and any(is_unanswered(v) for v in answer.values())):
         return _not_done(name, _(
             "Fill in a dict with the keys {choices}: 'SLM', 'LLM' or 'both'."
@@ -157,7 +159,7 @@ CLOUD_SETTINGS: dict[str, tuple[str, ...]] = {
 
 def check_cloud_differences(answer: Any) -> CheckResult:
     """Check the settings that change between a local and a cloud call: base URL, API key and model id."""
-    name = "local vs cloud"
+    name = N_("local vs cloud")
     if is_unanswered(answer):
         return _not_done(name, _("List the settings you change, e.g. ['base URL', ...]."))
     items = (
@@ -204,7 +206,7 @@ def check_fits(
     """Check a yes/no answer (``True``/``False``, ``"yes"``/``"no"``): does ``model`` fit ``memory_gb``."""
     from helpers.phi_family import estimate_memory_gb, get_model
 
-    name = "does it fit"
+    name = N_("does it fit")
     if is_unanswered(answer):
         return _not_done(name, _("Answer True or False (or 'yes' / 'no')."))
     if isinstance(answer, bool):
@@ -228,6 +230,7 @@ def check_fits(
             "the device leaves {memory_gb:g} GB, so {value}."
         ).format(
             model=model, precision=precision, need=need, overhead=overhead, memory_gb=memory_gb,
-            value='it fits' if truth else 'it does not fit',
+            # TRANSLATORS: completes "the device leaves {memory_gb} GB, so {value}."
+            value=_("it fits") if truth else _("it does not fit"),
         ),
     )

@@ -29,6 +29,7 @@ __all__ = [
     "NOT_DONE",
     "PASSED",
     "RESULTS",
+    "CheckName",
     "CheckResult",
     "answer_or",
     "as_bool",
@@ -41,11 +42,49 @@ __all__ = [
     "not_done",
     "passed",
     "show",
+    "shown_name",
     "text_diff",
 ]
 
 PASSED, FAILED, NOT_DONE = N_("passed"), N_("failed"), N_("not done")
 _ICONS = {PASSED: "✅", FAILED: "❌", NOT_DONE: "⏳"}
+
+
+class CheckName(str):
+    """A check name built from fields: the English text is the key of :data:`RESULTS`, the learner reads it translated.
+
+    Introduced in lab 01.
+
+    ``CheckName(N_("pick for {scenario}"), scenario="phone-app")`` equals ``"pick for phone-app"`` (code and tests
+    index :data:`RESULTS` with it); :func:`shown_name` translates the template and fills the same fields (technical
+    names: models, precisions, scenario keys).
+
+    Example:
+        >>> name = CheckName("pick for {scenario}", scenario="phone-app")
+        >>> name == "pick for phone-app", shown_name(name)
+        (True, 'pick for phone-app')
+
+    """
+
+    template: str
+    fields: dict[str, Any]
+
+    def __new__(cls, template: str, /, **fields: Any) -> CheckName:
+        self = super().__new__(cls, template.format(**fields))
+        self.template, self.fields = template, fields
+        return self
+
+    def shown(self) -> str:
+        """The name in the learner's language."""
+        return _(self.template).format(**self.fields)
+
+
+def shown_name(name: str) -> str:
+    """A check's name as the learner reads it: translated (a plain name is a constant marked with ``N_``).
+
+    Introduced in lab 01.
+    """
+    return name.shown() if isinstance(name, CheckName) else _(name)
 
 
 @dataclass(frozen=True)
@@ -75,7 +114,7 @@ RESULTS: dict[str, CheckResult] = {}
 def verdict(name: str, status: str, message: str) -> CheckResult:
     result = CheckResult(name, status, message.strip())
     RESULTS[name] = result
-    print(f"{_ICONS[status]} {name}: {result.message}")
+    print(f"{_ICONS[status]} {shown_name(name)}: {result.message}")
     return result
 
 
@@ -151,7 +190,7 @@ def lab_report(names: Sequence[str] | None = None) -> None:
     print(_("{passed} of {total} checks passed.").format(passed=passed, total=len(results)))
     for r in results:
         if r.status != PASSED:
-            print(f"  {_ICONS[r.status]} {r.name}: {_(r.status)}")
+            print(f"  {_ICONS[r.status]} {shown_name(r.name)}: {_(r.status)}")
     if results and passed == len(results):
         print("🎉 " + _("Every check passes: well done."))
 

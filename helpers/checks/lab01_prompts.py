@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed, text_diff
-from helpers.i18n import _
+from helpers.checks.core import CheckName, CheckResult, failed, is_unanswered, not_done, passed, text_diff
+from helpers.i18n import N_, _
 
 __all__ = ["FORBIDDEN", "check_prompt", "check_vision_prompt"]
 
@@ -21,22 +21,29 @@ FORBIDDEN = (
 )
 
 _FORMAT_NOTES = {
-    "phi3": "Phi-3 and Phi-3.5 put a newline after every role tag and after every <|end|>, "
-    "and the prompt ends with '<|assistant|>' and a newline, so the model writes the answer next.",
-    "phi4": "Phi-4 and Phi-4-reasoning use ChatML-like tags: '<|im_start|>role<|im_sep|>text<|im_end|>' "
-    "with no newlines at all, ending with '<|im_start|>assistant<|im_sep|>'.",
-    "phi4-mini": "Phi-4-mini uses the Phi-3 tags without newlines: "
-    "'<|system|>text<|end|><|user|>text<|end|><|assistant|>'.",
-    "own": "The default model (SmolLM2) uses ChatML: '<|im_start|>role' and a newline, the text, '<|im_end|>' "
-    "and a newline, ending with '<|im_start|>assistant' and a newline.",
+    "phi3": N_(
+        "Phi-3 and Phi-3.5 put a newline after every role tag and after every <|end|>, "
+        "and the prompt ends with '<|assistant|>' and a newline, so the model writes the answer next."
+    ),
+    "phi4": N_(
+        "Phi-4 and Phi-4-reasoning use ChatML-like tags: '<|im_start|>role<|im_sep|>text<|im_end|>' "
+        "with no newlines at all, ending with '<|im_start|>assistant<|im_sep|>'."
+    ),
+    "phi4-mini": N_(
+        "Phi-4-mini uses the Phi-3 tags without newlines: '<|system|>text<|end|><|user|>text<|end|><|assistant|>'."
+    ),
+    "own": N_(
+        "The default model (SmolLM2) uses ChatML: '<|im_start|>role' and a newline, the text, '<|im_end|>' "
+        "and a newline, ending with '<|im_start|>assistant' and a newline."
+    ),
 }
 
 
 _TEMPLATE_NAMES = {
-    "phi3": "Phi-3.5-mini's chat template",
-    "phi4": "Phi-4's chat template (Phi-4-reasoning uses the same tags)",
-    "phi4-mini": "Phi-4-mini's chat template",
-    "own": "the default model's own chat template",
+    "phi3": N_("Phi-3.5-mini's chat template"),
+    "phi4": N_("Phi-4's chat template (Phi-4-reasoning uses the same tags)"),
+    "phi4-mini": N_("Phi-4-mini's chat template"),
+    "own": N_("the default model's own chat template"),
 }
 
 
@@ -55,8 +62,8 @@ def _compare_prompt(name: str, answer: Any, expected: str, note: str, source: st
     if answer.strip() == expected.strip():
         hint = " " + _("Only whitespace at the start or end differs, but a model sees every newline as a token.")
     elif "\\n" in answer:
-        hint = (
-            " Your string contains a backslash and an 'n' as two characters: "
+        hint = " " + _(
+            "Your string contains a backslash and an 'n' as two characters: "
             "use a real newline ('\\n' in a normal string)."
         )
     return failed(name, _(
@@ -80,9 +87,13 @@ def check_prompt(answer: Any, msgs: Sequence[Mapping[str, Any]], template: str, 
     from helpers.prompts import render_template
 
     expected = render_template(msgs, template, tokenizer, add_generation_prompt=True)
-    name = f"{template} prompt" if template != "own" else "ChatML prompt (default model)"
+    # TRANSLATORS: a check's name; {template} is a chat template's id (phi3, phi4, phi4-mini).
+    name = CheckName(N_("{template} prompt"), template=template) if template != "own" else N_(
+        "ChatML prompt (default model)"
+    )
     return _compare_prompt(
-        name, answer, expected, _FORMAT_NOTES.get(template, ""), _TEMPLATE_NAMES.get(template, template)
+        name, answer, expected, _(_FORMAT_NOTES[template]) if template in _FORMAT_NOTES else "",
+        _(_TEMPLATE_NAMES[template]) if template in _TEMPLATE_NAMES else template,
     )
 
 
@@ -98,10 +109,12 @@ def check_vision_prompt(answer: Any, text: str, n_images: int, tokenizer: Any) -
 
     placeholders = "".join(f"<|image_{i}|>\n" for i in range(1, n_images + 1))
     expected = render_template([{"role": "user", "content": placeholders + text}], "phi3", tokenizer)
-    note = (
-        f"The image placeholders <|image_1|> ... <|image_{n_images}|> come first in the user turn, one per line, "
+    note = _(
+        "The image placeholders <|image_1|> ... <|image_{n_images}|> come first in the user turn, one per line, "
         "numbered from 1; the processor swaps each for that image's tokens. The rest is the Phi-3 format."
-    )
+    ).format(n_images=n_images)
+    # TRANSLATORS: a check's name.
+    name = CheckName(N_("vision prompt ({n_images} images)"), n_images=n_images)
     return _compare_prompt(
-        f"vision prompt ({n_images} images)", answer, expected, note, "the Phi-3 template with image placeholders"
+        name, answer, expected, note, _("the Phi-3 template with image placeholders")
     )

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpers.checks.core import CheckResult, as_number, failed, is_unanswered, not_done, passed
-from helpers.i18n import _
+from helpers.i18n import N_, _
 
 __all__ = ["FORBIDDEN", "check_conclusion", "check_theoretical_sizes"]
 
@@ -39,11 +39,11 @@ def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
     """
     from helpers.phi_family import BYTES_PER_PARAM
 
-    name = "theoretical sizes"
+    name = N_("theoretical sizes")
     wanted = {p: params * BYTES_PER_PARAM[p] / 1e6 for p in ("fp32", "int8", "int4")}
     if is_unanswered(answer) or (isinstance(answer, Mapping) and any(is_unanswered(v) for v in answer.values())):
         return not_done(name, _(
-            "Fill in a dict {'fp32': ..., 'int8': ..., 'int4': ...} of megabytes: "
+            "Fill in a dict with the keys 'fp32', 'int8' and 'int4', in megabytes: "
             "parameters x bytes per weight / 1e6."
         ))
     if isinstance(answer, Mapping):
@@ -55,20 +55,20 @@ def check_theoretical_sizes(answer: Any, params: float) -> CheckResult:
         got = answer[precision]
         if got is None or not math.isclose(got, mb, rel_tol=0.02):
             bits = int(BYTES_PER_PARAM[precision] * 8)
-            wrong.append(
-                f"{precision}: you have {got!r}, expected about {mb:.0f} MB ({params:.4g} weights x {bits} bits = "
-                f"{BYTES_PER_PARAM[precision]:g} bytes each)"
-            )
+            wrong.append(_(
+                "{precision}: you have {got!r}, expected about {mb:.0f} MB ({params:.4g} weights x {bits} bits = "
+                "{bytes:g} bytes each)"
+            ).format(precision=precision, got=got, mb=mb, params=params, bits=bits, bytes=BYTES_PER_PARAM[precision]))
     if wrong:
         hint = ""
         for factor, what in (
-            (1e6, "bytes: divide by 1e6 for MB (or write '538000000 bytes')"),
-            (1e-3, "gigabytes: multiply by 1000 for MB (or write '0.54 GB')"),
-            (8, "megabits: a byte has 8 bits"),
-            (1 / 8, "bits per weight, not bytes"),
+            (1e6, _("Your numbers look like bytes: divide by 1e6 for MB (or write '538000000 bytes').")),
+            (1e-3, _("Your numbers look like gigabytes: multiply by 1000 for MB (or write '0.54 GB').")),
+            (8, _("Your numbers look like megabits: a byte has 8 bits.")),
+            (1 / 8, _("Your numbers look like bits per weight, not bytes.")),
         ):
             if any(answer[p] is not None and math.isclose(answer[p], wanted[p] * factor, rel_tol=0.02) for p in wanted):
-                hint = f" Your numbers look like {what}."
+                hint = " " + what
                 break
         return failed(name, "; ".join(wrong) + "." + hint)
     return passed(name, _(
@@ -151,7 +151,9 @@ def _quoted_numbers(text: str, results: Sequence[Mapping[str, Any]], n_prompts: 
             ok.append(match.group(0).strip())
         elif kind != "any":
             shown = ", ".join(f"{v:.3g}" for v in sorted(set(measured[kind]))[:8])
-            wrong.append(f"{match.group(0).strip()!r} matches nothing in your table (its {kind} values: {shown})")
+            # TRANSLATORS: {kind} is a unit (mb, tokens/s, %, x).
+            wrong.append(_("{quoted!r} matches nothing in your table (its {kind} values: {values})").format(
+                quoted=match.group(0).strip(), kind=kind, values=shown))
     return ok, wrong
 
 
@@ -168,17 +170,17 @@ def _sentence_problems(
     """What a conclusion sentence still lacks: the build's name, a number the table supports, a full sentence."""
     problems = []
     if not re.search(rf"(?<![a-z0-9]){re.escape(recommended)}(?![a-z0-9])", text.lower()):
-        problems.append(f"name the build you recommend ({recommended})")
+        problems.append(_("name the build you recommend ({recommended})").format(recommended=recommended))
     quoted, wrong = _quoted_numbers(text, results, n_prompts)
     if wrong:
-        problems.append("quote numbers your table supports: " + "; ".join(wrong))
+        problems.append(_("quote numbers your table supports: {problems}").format(problems="; ".join(wrong)))
     elif not quoted:
-        problems.append(
+        problems.append(_(
             "quote at least one number from your table (a size in MB, a speed in tokens/s, a score, or a ratio "
             "such as 2.0x); digits inside a name such as fp32 or int4 are not measurements"
-        )
+        ))
     if len(re.findall(r"[A-Za-z]+", text)) < 8:
-        problems.append("write a full sentence or two")
+        problems.append(_("write a full sentence or two"))
     return problems
 
 
@@ -210,7 +212,7 @@ def check_conclusion(
             and ``quality`` (the fraction of prompts answered correctly, 0 to 1).
 
     """
-    name = "conclusion"
+    name = N_("conclusion")
     if any(is_unanswered(v) for v in (recommended, quality_cost, sentence)):
         return not_done(name, _("Set RECOMMENDED, QUALITY_COST and CONCLUSION from the table and the plot above."))
     by_precision = {r["precision"]: r for r in results}
@@ -253,9 +255,10 @@ def check_conclusion(
                 n_prompts=n_prompts, choices=_either(sorted(acceptable)), quality_cost=quality_cost,
             ),
         )
-    problems = _sentence_problems(str(sentence), recommended, results, n_prompts)
-    if problems:
-        return failed(name, "your choices fit the numbers, but the sentence should " + " and ".join(problems) + ".")
+    if problems := "; ".join(_sentence_problems(str(sentence), recommended, results, n_prompts)):
+        # TRANSLATORS: {problems} are things to do ("name the build you recommend (int4)"), joined by "; ".
+        return failed(name, _("your choices fit the numbers, but the sentence should: {problems}.").format(
+            problems=problems))
     ratio = base["size_mb"] / pick["size_mb"]
     speed = pick["tokens_per_s"] / base["tokens_per_s"] if base["tokens_per_s"] else float("nan")
     return passed(

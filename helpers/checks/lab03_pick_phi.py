@@ -7,10 +7,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from helpers.checks.core import CheckResult, as_bool, as_number, failed, is_unanswered, not_done, passed
+from helpers.checks.core import CheckName, CheckResult, as_bool, as_number, failed, is_unanswered, not_done, passed
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
-from helpers.i18n import _
+from helpers.i18n import N_, _
 
 __all__ = ["FORBIDDEN", "SCENARIOS", "SCENARIOS_FILE", "Scenario", "check_pick", "check_weight_gb", "course_ranking"]
 
@@ -49,18 +49,21 @@ class Scenario:
     languages: tuple[str, ...] = ()
 
     def requirements(self) -> str:
-        needs = [f"task '{self.task}'", f"{self.memory_gb:g} GB usable"]
+        """What the job needs, in the learner's language (the task and language names stay as the data has them)."""
+        # TRANSLATORS: {task} is a task id from the data (chat, multilingual, vision, ...), kept as it is.
+        needs = [_("task '{task}'").format(task=self.task)]
+        needs.append(_("{memory_gb:g} GB usable").format(memory_gb=self.memory_gb))
         needs += [
-            label
+            _(label)
             for flag, label in (
-                (self.images, "image input"),
-                (self.tools, "function calling"),
-                (self.reasoning, "multi-step reasoning"),
+                (self.images, N_("image input")),
+                (self.tools, N_("function calling")),
+                (self.reasoning, N_("multi-step reasoning")),
             )
             if flag
         ]
         if self.context_tokens:
-            needs.append(f"{self.context_tokens:,} tokens of context")
+            needs.append(_("{context_tokens:,} tokens of context").format(context_tokens=self.context_tokens))
         if self.languages:
             needs.append(" + ".join(self.languages))
         return ", ".join(needs)
@@ -80,7 +83,8 @@ def check_weight_gb(
     """
     from helpers.phi_family import bytes_per_param, get_model
 
-    name = f"{model} at {precision}"
+    # TRANSLATORS: a check's name: a model id at a precision (phi-4 at fp16).
+    name = CheckName(N_("{model} at {precision}"), model=model, precision=precision)
     spec = get_model(model)
     if is_unanswered(answer_gb) or is_unanswered(fits):
         return not_done(name, _(
@@ -116,7 +120,8 @@ def check_weight_gb(
         ).format(fits=fits))
     fits = fits_answer
     if fits != (need <= usable_gb):
-        verdict = "fits" if need <= usable_gb else "does not fit"
+        # TRANSLATORS: completes "... {usable_gb} GB are usable, so it {verdict}."
+        verdict = _("fits") if need <= usable_gb else _("does not fit")
         return failed(name, _(
             "the size is right, but with {overhead:.0%} for the runtime it needs {need:.1f} GB and "
             "{usable_gb:g} GB are usable, so it {verdict}."
@@ -128,7 +133,9 @@ def check_weight_gb(
             "{value}."
         ).format(
             expected=expected, need=need,
-            value='it fits' if fits else f'it does not fit in {usable_gb:g} GB; try a smaller precision',
+            value=_("it fits") if fits else _(
+                "it does not fit in {usable_gb:g} GB; try a smaller precision"
+            ).format(usable_gb=usable_gb),
         ),
     )
 
@@ -153,7 +160,8 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
     from helpers.phi_family import BYTES_PER_PARAM, estimate_memory_gb, get_model, load_family
 
     spec = SCENARIOS[scenario]
-    name = f"pick for {scenario}"
+    # TRANSLATORS: a check's name; {scenario} is a scenario's key (phone-app, classroom-laptop), kept as it is.
+    name = CheckName(N_("pick for {scenario}"), scenario=scenario)
     if is_unanswered(answer):
         return not_done(name, _(
             "Give (model, precision), e.g. ('Phi-3-mini', 'int4'). Needs: {requirements}."
@@ -175,9 +183,9 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
     selection = _scenario_selection(spec, precisions=("fp16", "int8", "int4"), top=100)
     fitting, rejected = _with_languages(spec, selection)
     selection_picks = [rec for rec in selection.picks if rec.model.name in fitting]
-    ranking = ", ".join(f"{rec.model.name} ({rec.precision})" for rec in selection_picks[:3]) or "nothing"
+    ranking = ", ".join(f"{rec.model.name} ({rec.precision})" for rec in selection_picks[:3]) or _("nothing")
     if model.name not in fitting:
-        why = rejected.get(model.name, "it does not meet the requirements")
+        why = rejected.get(model.name) or _("it does not meet the requirements")
         return failed(name, _(
             "{name} is not a good fit: {why}. This job needs {requirements}. Models that fit: {ranking}."
         ).format(name=model.name, why=why, requirements=spec.requirements(), ranking=ranking))
@@ -190,20 +198,21 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
             name=model.name, precision=precision, need=need, device=spec.device, memory_gb=spec.memory_gb,
             fitting_precision=fitting[model.name].precision, fitting_gb=fitting[model.name].memory_gb,
         ))
-    notes = [f"{model.name} at {precision} needs about {need:.1f} GB of the {spec.memory_gb:g} GB usable"]
+    notes = [_("{name} at {precision} needs about {need:.1f} GB of the {memory_gb:g} GB usable").format(
+        name=model.name, precision=precision, need=need, memory_gb=spec.memory_gb)]
     unused = set(model.modalities_in) - {"text", *(["image"] if spec.images else [])}
     if unused:
-        notes.append(
-            f"it works, though it carries {' and '.join(sorted(unused))} input the job never uses "
-            "(memory you could save)"
-        )
+        # TRANSLATORS: {inputs} are input kinds from the data (audio, image), kept as they are.
+        notes.append(_(
+            "it works, though it carries {inputs} input the job never uses (memory you could save)"
+        ).format(inputs=" + ".join(sorted(unused))))
     best = fitting[model.name].precision
     if BYTES_PER_PARAM[best] > BYTES_PER_PARAM[precision]:
-        notes.append(f"{best} would fit too and keeps more quality")
+        notes.append(_("{best} would fit too and keeps more quality").format(best=best))
     others = [n for n in fitting if n != model.name][:4]
     if others:
-        notes.append(f"also defensible: {', '.join(others)}")
-    notes.append(f"the course's ranking (newest first, no unused encoders): {ranking}")
+        notes.append(_("also defensible: {names}").format(names=", ".join(others)))
+    notes.append(_("the course's ranking (newest first, no unused encoders): {ranking}").format(ranking=ranking))
     return passed(name, "; ".join(notes) + ".")
 
 
@@ -219,9 +228,10 @@ def _with_languages(spec: Scenario, selection: Any) -> tuple[dict[str, Any], dic
         if missing:
             del fitting[rec.model.name]
             listed = rec.model.raw.get("languages") or ["none published"]
-            rejected[rec.model.name] = (
-                f"its model card does not list {' or '.join(missing)} (it lists {len(listed)}: "
-                f"{', '.join(listed[:6])}{', ...' if len(listed) > 6 else ''})"
+            # TRANSLATORS: {missing} and {listed} are language names from the model card (data), kept as they are.
+            rejected[rec.model.name] = _("its model card does not list {missing} (it lists {count}: {listed})").format(
+                missing=" / ".join(missing), count=len(listed),
+                listed=", ".join(listed[:6]) + (", ..." if len(listed) > 6 else ""),
             )
     return fitting, rejected
 
@@ -250,7 +260,7 @@ def course_ranking(
     for key, spec in SCENARIOS.items():
         verdict = RESULTS.get(f"pick for {key}")
         if verdict is None or verdict.status == NOT_DONE:
-            shown[key] = "(answer this scenario first)"
+            shown[key] = _("(answer this scenario first)")
             continue
         selection = _scenario_selection(
             spec,
@@ -262,7 +272,8 @@ def course_ranking(
         picks = [
             r for r in selection.picks if all(lang in (r.model.raw.get("languages") or ()) for lang in spec.languages)
         ][:3]
-        shown[key] = ", ".join(f"{r.model.name} ({r.precision}, {r.memory_gb:.1f} GB)" for r in picks) or "nothing fits"
+        listed = ", ".join(f"{r.model.name} ({r.precision}, {r.memory_gb:.1f} GB)" for r in picks)
+        shown[key] = listed or _("nothing fits")
     return shown
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.checks.core import CheckResult, failed, is_unanswered, not_done, passed
-from helpers.i18n import _
+from helpers.i18n import N_, _
 
 __all__ = [
     "FORBIDDEN",
@@ -23,11 +23,15 @@ UPSTREAM_LORA = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05}
 
 
 _LORA_WHY = {
-    "r": "r is the rank: each adapted matrix W gets two thin matrices B (out x r) and A (r x in), and learns W + BA",
-    "lora_alpha": "lora_alpha scales the update by alpha / r (32 / 16 = 2), "
-    "so changing r does not change the step size",
-    "lora_dropout": "lora_dropout randomly zeroes 5% of the adapter's inputs while training, "
-    "against overfitting a small data set",
+    "r": N_(
+        "r is the rank: each adapted matrix W gets two thin matrices B (out x r) and A (r x in), and learns W + BA"
+    ),
+    "lora_alpha": N_(
+        "lora_alpha scales the update by alpha / r (32 / 16 = 2), so changing r does not change the step size"
+    ),
+    "lora_dropout": N_(
+        "lora_dropout randomly zeroes 5% of the adapter's inputs while training, against overfitting a small data set"
+    ),
 }
 
 
@@ -39,7 +43,7 @@ def check_lora_config(config: Any) -> CheckResult:
 
     Introduced in lab 04.
     """
-    name = "LoRA config"
+    name = N_("LoRA config")
     if is_unanswered(config):
         return not_done(
             name, _(
@@ -52,21 +56,26 @@ def check_lora_config(config: Any) -> CheckResult:
             "this does not look like a peft.LoraConfig (no {choices})."
         ).format(choices=', '.join(missing)))
     problems = [
-        f"{key} is {getattr(config, key)!r}, upstream uses {want!r}: {_LORA_WHY[key]}"
+        # TRANSLATORS: {key} is a LoraConfig field (r, lora_alpha); {why} is the sentence explaining it.
+        _("{key} is {value!r}, upstream uses {want!r}: {why}").format(
+            key=key, value=getattr(config, key), want=want, why=_(_LORA_WHY[key]))
         for key, want in UPSTREAM_LORA.items()
         if getattr(config, key) != want
     ]
     targets = config.target_modules
     if not (targets == "all-linear" or (isinstance(targets, (set, list, tuple)) and set(targets) >= _LINEAR_LAYERS)):
-        problems.append(
-            f"target_modules is {targets!r}: upstream adapts every linear layer ('all-linear': "
+        problems.append(_(
+            "target_modules is {targets!r}: upstream adapts every linear layer ('all-linear': "
             "attention q, k, v, o and the MLP's gate, up and down projections)"
-        )
+        ).format(targets=targets))
     if str(getattr(config.task_type, "value", config.task_type)) != "CAUSAL_LM":
-        problems.append(f"task_type is {config.task_type!r}: a chat model predicts the next token, so use 'CAUSAL_LM'")
+        problems.append(_(
+            "task_type is {task_type!r}: a chat model predicts the next token, so use 'CAUSAL_LM'"
+        ).format(task_type=config.task_type))
     if problems:
         return failed(name, "; ".join(problems) + ".")
-    return passed(name, "the upstream recipe. " + "; ".join(_LORA_WHY.values()) + ".")
+    reasons = "; ".join(_(why) for why in _LORA_WHY.values())
+    return passed(name, _("the upstream recipe. {reasons}.").format(reasons=reasons))
 
 
 def check_lora_params(answer: Any, in_features: int, out_features: int, r: int = 16) -> CheckResult:
@@ -74,7 +83,7 @@ def check_lora_params(answer: Any, in_features: int, out_features: int, r: int =
 
     Introduced in lab 04.
     """
-    name = "LoRA parameters for one layer"
+    name = N_("LoRA parameters for one layer")
     expected = r * (in_features + out_features)
     full = in_features * out_features
     if is_unanswered(answer):
@@ -130,7 +139,7 @@ def check_learning_rate(lr: Any, steps: int) -> CheckResult:
     """
     from helpers.checks.core import as_number
 
-    name = "learning rate"
+    name = N_("learning rate")
     low, high = _lr_range(steps)
     if is_unanswered(lr):
         return not_done(name, _(
@@ -140,12 +149,12 @@ def check_learning_rate(lr: Any, steps: int) -> CheckResult:
     value = as_number(lr)
     if value is None or value <= 0:
         return failed(name, _("a learning rate is a positive number such as 1e-3, not {lr!r}.").format(lr=lr))
-    reasoning = (
-        f"Here {steps} steps x {value:g} = {steps * value:.2g} in total. Upstream's 5e-6 comes from Microsoft's "
+    reasoning = _(
+        "Here {steps} steps x {value:g} = {total:.2g} in total. Upstream's 5e-6 comes from Microsoft's "
         "Phi fine-tuning sample and is sized for a full fine-tune (every weight moves a little, over thousands of "
         "steps); LoRA runs commonly use 1e-4 to 2e-4 over hundreds of steps, and a run of a few dozen steps on a "
-        f"135M model needs roughly {low:g} to {high:g}."
-    )
+        "135M model needs roughly {low:g} to {high:g}."
+    ).format(steps=steps, value=value, total=steps * value, low=low, high=high)
     if value < low:
         return failed(name, _(
             "{value:g} is too small: the adapter starts at zero and barely moves. {reasoning}"

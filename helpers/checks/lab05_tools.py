@@ -8,7 +8,7 @@ from typing import Any
 
 from helpers.checks.core import CheckResult, as_bool, failed, is_unanswered, not_done, passed
 from helpers.env import REPO_ROOT
-from helpers.i18n import _
+from helpers.i18n import N_, _
 
 __all__ = ["CASES_FILE", "FORBIDDEN", "check_run_tool", "check_tool_schema", "check_validate_call"]
 
@@ -49,7 +49,7 @@ def check_tool_schema(schema: Any) -> CheckResult:
     """
     import jsonschema
 
-    name = "weather tool schema"
+    name = N_("weather tool schema")
     if is_unanswered(schema):
         return not_done(
             name, _(
@@ -78,9 +78,13 @@ def check_tool_schema(schema: Any) -> CheckResult:
     if open_objects:
         return failed(
             name,
-            f'{", ".join(open_objects)} does not set "additionalProperties": false. Without it the '
-            "guided decoder lets a small model add keys forever, until max_length (see FIELD_NOTES.md)."
-            + (f" It also lets through calls with {'; '.join(let_through)}." if let_through else ""),
+            # TRANSLATORS: {objects} are paths in the learner's schema (properties.arguments); keep the JSON as it is.
+            _(
+                '{objects} does not set "additionalProperties": false. Without it the '
+                "guided decoder lets a small model add keys forever, until max_length (see FIELD_NOTES.md)."
+            ).format(objects=", ".join(open_objects))
+            + (" " + _("It also lets through calls with {cases}.").format(cases="; ".join(let_through))
+               if let_through else ""),
         )
     if let_through:
         return failed(name, _(
@@ -106,7 +110,8 @@ def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
         try:
             result = validate_call(text)
         except Exception as exc:  # a learner's function may raise anything; report it instead of crashing
-            wrong.append(f"{what}: it raised {type(exc).__name__} ({exc}); catch errors and return (False, reason)")
+            wrong.append(_("{what}: it raised {kind} ({error}); catch errors and return (False, reason)").format(
+                what=what, kind=type(exc).__name__, error=exc))
             continue
         if result is ...:
             return not_done(
@@ -122,9 +127,12 @@ def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
                 "the first item of the pair should be True or False, not {result!r}."
             ).format(result=result[0]))
         if ok != valid:
-            wrong.append(f"{what}: {'accepted' if ok else 'rejected'}, should be {'accepted' if valid else 'rejected'}")
+            # TRANSLATORS: {what} describes a model output from the lab's data (kept in English).
+            wrong.append((_("{what}: accepted, should be rejected") if ok else _(
+                "{what}: rejected, should be accepted")).format(what=what))
     if wrong:
-        return failed(name, f"{len(wrong)} of {len(_CALL_CASES)} cases wrong:\n  - " + "\n  - ".join(wrong))
+        return failed(name, _("{count} of {total} cases wrong:").format(count=len(wrong), total=len(_CALL_CASES))
+                      + "\n  - " + "\n  - ".join(wrong))
     return passed(
         name, _(
             "all {n_call_cases} cases right: only a complete JSON object that matches one tool's schema is run."
@@ -183,29 +191,34 @@ def check_run_tool(
         try:
             got = run_tool(call)
         except Exception as exc:  # report, do not crash the learner's notebook
-            wrong.append(f"{json.dumps(call)} raised {type(exc).__name__}: {exc}")
+            wrong.append(_("{call} raised {kind}: {error}").format(
+                call=json.dumps(call), kind=type(exc).__name__, error=exc))
             continue
         if got is ...:
             return not_done(name, _(
                 "run_tool still returns '...': look the function up by name and pass the arguments."
             ))
         if not _same_result(got, expected):
-            wrong.append(f"{json.dumps(call)} gave {got!r}, expected {expected!r} (the tool's result as text)")
+            wrong.append(_("{call} gave {got!r}, expected {expected!r} (the tool's result as text)").format(
+                call=json.dumps(call), got=got, expected=expected))
     for call, what in _FAILING_CALLS:
         if call["tool"] not in tools:
             continue
         try:
             got = run_tool(call)
         except Exception as exc:  # the point of this case: it must not raise
-            wrong.append(f"{what} ({json.dumps(call)}) raised {type(exc).__name__}; catch it and return 'error: ...'")
+            wrong.append(_("{what} ({call}) raised {kind}; catch it and return 'error: ...'").format(
+                what=what, call=json.dumps(call), kind=type(exc).__name__))
             continue
         if not _is_error_text(got):
-            wrong.append(f"{what} gave {got!r}; return a string starting with 'error'")
+            wrong.append(_("{what} gave {got!r}; return a string starting with 'error'").format(what=what, got=got))
     if wrong:
         return failed(
             name,
-            "\n  - " + "\n  - ".join(wrong) + "\nA tool's failure goes back to the model as text, so it can "
-            "say so or try again; an exception would stop your whole app.",
+            "\n  - " + "\n  - ".join(wrong) + "\n" + _(
+                "A tool's failure goes back to the model as text, so it can "
+                "say so or try again; an exception would stop your whole app."
+            ),
         )
     return passed(name, _(
         "each validated call runs the named Python function with the model's arguments, and a failing tool "

@@ -21,7 +21,7 @@ from typing import Any
 from helpers.checks.core import CheckResult, is_implemented, is_unanswered, verdict
 from helpers.data_quality.generators import textbook_like, web_like
 from helpers.evaluation.intervals import wilson_interval
-from helpers.i18n import _
+from helpers.i18n import N_, _
 
 __all__ = [
     "FORBIDDEN",
@@ -102,7 +102,7 @@ def _wald(correct: int, n: int) -> tuple[float, float]:
 
 def check_wilson(function: Any) -> CheckResult:
     """Check a learner's ``wilson(correct, n)`` against the Wilson score interval (95%) on four cases."""
-    name = "Wilson interval"
+    name = N_("Wilson interval")
     if is_unanswered(function) or not is_implemented(function, 8, 10):
         return _verdict(name, "not done", _("Write wilson(correct, n) returning (low, high), from the formula above."))
     used = _source_mentions(function, ("wilson_interval", "proportion_confint", "binomtest"), (wilson_interval,))
@@ -134,8 +134,8 @@ def check_wilson(function: Any) -> CheckResult:
         hint = ""
         wald = _wald(correct, n)
         if all(abs(g - w) < 1e-3 for g, w in zip(got, wald, strict=True)):
-            hint = (
-                " That is the normal-approximation (Wald) interval: at 0 or 10 out of 10 it has zero width, "
+            hint = " " + _(
+                "That is the normal-approximation (Wald) interval: at 0 or 10 out of 10 it has zero width, "
                 "which claims certainty from ten items. Wilson's centre and width include z²/n terms."
             )
         return _verdict(
@@ -173,15 +173,15 @@ def normalize(sentence: str) -> str:
 def training_set_problems(items: Any, n: int, heldout: Sequence[dict]) -> list[str]:
     """Every reason ``items`` is not a fair training set of ``n`` items for the held-out ``heldout`` (empty = fine)."""
     if not isinstance(items, (list, tuple)):
-        return [f"a training set is a list of dicts, not {type(items).__name__}"]
+        return [_("a training set is a list of dicts, not {kind}").format(kind=type(items).__name__)]
     if not items:
-        return ["the set is empty"]
+        return [_("the set is empty")]
     problems = []
     if len(items) != n:
-        problems.append(
-            f"it has {len(items)} items, not {n}: every set in the comparison has the same size, "
+        problems.append(_(
+            "it has {count} items, not {n}: every set in the comparison has the same size, "
             "or a bigger set would win by size alone"
-        )
+        ).format(count=len(items), n=n))
     bad = [
         i
         for i, item in enumerate(items)
@@ -194,21 +194,25 @@ def training_set_problems(items: Any, n: int, heldout: Sequence[dict]) -> list[s
         )
     ]
     if bad:
-        problems.append(f"item {bad[0]} (and {len(bad) - 1} more) lacks a non-empty 'sentence' and 'response' string")
+        problems.append(_(
+            "item {index} (and {more} more) lacks a non-empty 'sentence' and 'response' string"
+        ).format(index=bad[0], more=len(bad) - 1))
         return problems
     keys = [normalize(item["sentence"]) for item in items]
     duplicates = len(keys) - len(set(keys))
     if duplicates:
-        problems.append(f"{duplicates} sentence(s) appear more than once: a repeated item is a smaller set in disguise")
+        problems.append(_(
+            "{count} sentence(s) appear more than once: a repeated item is a smaller set in disguise"
+        ).format(count=duplicates))
     held = {normalize(item["sentence"]): item["sentence"] for item in heldout}
     leaked = [held[k] for k in keys if k in held]
     texts = [normalize(item["response"]) for item in items]
     leaked += [sentence for key, sentence in held.items() if any(key in text for text in texts)]
     if leaked:
-        problems.append(
-            f"{len(leaked)} held-out sentence(s) are in the training set (for example {leaked[0]!r}): "
+        problems.append(_(
+            "{count} held-out sentence(s) are in the training set (for example {example!r}): "
             "that is leakage; a model that trained on the test answers proves nothing on them"
-        )
+        ).format(count=len(leaked), example=leaked[0]))
     return problems
 
 
@@ -217,11 +221,12 @@ def _copied_from_course(make_set: Callable[..., Any], items: Sequence[dict], n: 
         make_set, ("textbook_like", "web_like", "heldout_items", "generators"), (textbook_like, web_like)
     )
     if used:
-        return f"it calls the course's {used}; write your own generator from the word lists"
+        return _("it calls the course's {used}; write your own generator from the word lists").format(used=used)
     mine = [(item["sentence"], item["response"]) for item in items]
     for other in (textbook_like, web_like):
         if mine == [(item["sentence"], item["response"]) for item in other(n, seed=seed)]:
-            return f"it returns exactly what the course's {other.__name__}({n}, seed={seed}) returns"
+            return _("it returns exactly what the course's {function}({n}, seed={seed}) returns").format(
+                function=other.__name__, n=n, seed=seed)
     return ""
 
 
@@ -232,7 +237,7 @@ def check_training_set(make_set: Any, n: int, heldout: Sequence[dict], seed: int
     held-out sentence (leakage, compared without case and punctuation, in sentences and responses), and not the
     course's own generators (by name in the source, or by identical output).
     """
-    name = "your training set is fair"
+    name = N_("your training set is fair")
     if is_unanswered(make_set) or not is_implemented(make_set, 2, seed):
         return _verdict(name, "not done", _(
             "Write make_set(n, seed) returning n dicts with 'sentence' and 'response'."
@@ -245,10 +250,11 @@ def check_training_set(make_set: Any, n: int, heldout: Sequence[dict], seed: int
         ).format(n=n, seed=seed, kind=exc.__class__.__name__, error=exc))
     problems = training_set_problems(items, n, heldout)
     if problems:
-        return _verdict(name, "failed", "; ".join(problems) + ". Nothing was trained.")
+        # TRANSLATORS: {problems} are the reasons the set is not fair, joined by "; ".
+        return _verdict(name, "failed", _("{problems}. Nothing was trained.").format(problems="; ".join(problems)))
     copied = _copied_from_course(make_set, items, n, seed)
     if copied:
-        return _verdict(name, "failed", copied + ". Nothing was trained.")
+        return _verdict(name, "failed", _("{problems}. Nothing was trained.").format(problems=copied))
     return _verdict(
         name, "passed", _(
             "{n} distinct items, none of the {n_heldout} held-out sentences, your own code."
@@ -289,14 +295,15 @@ def check_data_gain(
     from helpers.data_quality.training import train_lora
     from helpers.evaluation.harness import evaluate
 
-    name = "your set beats web-like data"
+    name = N_("your set beats web-like data")
     fair = check_training_set(make_set, n, heldout, seed)
     if fair.status != "passed":
         return _verdict(
             name,
             "not done" if fair.status == "not done" else "failed",
-            "first make a fair set (see the check above)"
-            + (". Nothing was trained." if fair.status == "failed" else "."),
+            _("first make a fair set (see the check above). Nothing was trained.")
+            if fair.status == "failed"
+            else _("first make a fair set (see the check above)."),
         )
     items = make_set(n, seed)
     net, _losses = train_lora(
@@ -313,10 +320,13 @@ def check_data_gain(
     net.unload()
     MEASURED["your set"] = result
     gain = result.accuracy - baseline.accuracy
-    summary = (
-        f"after the same {steps} steps, your set scores {result.correct}/{result.n} ({result.accuracy:.0%}) "
-        f"on the held-out sentences, the baseline {baseline.correct}/{baseline.n} ({baseline.accuracy:.0%}): "
-        f"{gain:+.0%}"
+    summary = _(
+        "after the same {steps} steps, your set scores {correct}/{n} ({accuracy:.0%}) "
+        "on the held-out sentences, the baseline {baseline_correct}/{baseline_n} ({baseline_accuracy:.0%}): "
+        "{gain:+.0%}"
+    ).format(
+        steps=steps, correct=result.correct, n=result.n, accuracy=result.accuracy, baseline_correct=baseline.correct,
+        baseline_n=baseline.n, baseline_accuracy=baseline.accuracy, gain=gain,
     )
     if gain < margin:
         return _verdict(

@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> None:
         levels = [int(n) for n in args.levels.split(",") if n.strip()]
         assert levels and all(n > 0 for n in levels)
     except (ValueError, AssertionError):
-        sys.exit("CourseError: --class takes class sizes separated by commas, e.g. --class 1,2,4,8,16.")
+        sys.exit("CourseError: " + _("--class takes class sizes separated by commas, e.g. --class 1,2,4,8,16."))
     out = args.out or cache_dir() / "bench"
     process = None
     try:

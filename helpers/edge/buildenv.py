@@ -123,7 +123,7 @@ def _last_line(text: str) -> str:
     for line in reversed(lines):  # uv and pip put the reason in the first "error" line
         if line.lower().startswith(("error", "×", "because", "no solution")):
             return line[:300]
-    return (lines[-1] if lines else "no output")[:300]
+    return (lines[-1] if lines else _("no output"))[:300]
 
 
 def ensure_env(

@@ -210,7 +210,8 @@ def recommend(
                 break
             too_big.append((precision, need))
         else:
-            rejected[m.name] = f"needs about {need:.1f} GB even at {precision}; you have {memory_gb:g} GB"
+            rejected[m.name] = _("needs about {need:.1f} GB even at {precision}; you have {memory_gb:g} GB").format(
+                need=need, precision=precision, memory_gb=memory_gb)
             continue
         fits = f"fits in {memory_gb:g} GB at {precision} ({'; '.join(notes)})"
         if too_big:
@@ -226,7 +227,9 @@ def recommend(
     picks.sort(key=lambda item: item[0])
     ranked = [rec for _, rec in picks]
     for rec in ranked[top:]:
-        rejected[rec.model.name] = f"also fits ({rec.precision}, {rec.memory_gb:.1f} GB) but ranks below the top {top}"
+        rejected[rec.model.name] = _(
+            "also fits ({precision}, {memory_gb:.1f} GB) but ranks below the top {top}"
+        ).format(precision=rec.precision, memory_gb=rec.memory_gb, top=top)
     return Selection(task, memory_gb, context_tokens, tuple(ranked[:top]), rejected)
 
 
@@ -247,22 +250,25 @@ def _requirement_gap(
 ) -> str | None:
     """Why ``m`` cannot do the job at any precision, or ``None`` when it can."""
     if not m.open_weights and not include_closed:
-        return "weights not downloadable (" + m.license.split(":")[-1].strip() + ")"
+        # TRANSLATORS: {license} is the model's license from the data (proprietary, Azure only), kept as it is.
+        return _("weights not downloadable ({license})").format(license=m.license.split(":")[-1].strip())
     if task not in m.tasks:
-        return f"not built for {task} (good for {', '.join(m.tasks[:3])})"
+        # TRANSLATORS: {task} and {tasks} are task ids from the data (chat, multilingual, vision), kept as they are.
+        return _("not built for {task} (good for {tasks})").format(task=task, tasks=", ".join(m.tasks[:3]))
     if images and "image" not in m.modalities_in:
-        return "does not accept images"
+        return _("does not accept images")
     if audio and "audio" not in m.modalities_in:
-        return "does not accept audio"
+        return _("does not accept audio")
     if tools and not m.function_calling:
-        return "no function calling"
+        return _("no function calling")
     if reasoning and not {"reasoning", "math"} & set(m.tasks):
-        return "not trained for multi-step reasoning"
+        return _("not trained for multi-step reasoning")
     if context_tokens:
         if m.max_context is None:
-            return "context length not published"
+            return _("context length not published")
         if m.max_context < context_tokens:
-            return f"holds {context_label(m.max_context)} tokens; you need {context_label(context_tokens)}"
+            return _("holds {held} tokens; you need {needed}").format(
+                held=context_label(m.max_context), needed=context_label(context_tokens))
     return None
 
 
