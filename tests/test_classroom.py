@@ -287,3 +287,23 @@ def test_the_load_test_counts_a_stream_complete_by_its_finish_reason(body, compl
     (request,) = level.requests
     assert request.status == 200 and request.tokens == 1 and request.complete is complete
     assert request.error == ("" if complete else "stream ended early")
+
+
+def test_the_instructors_guide_quotes_the_load_test_data():
+    """Every figure of the guide's load-test tables is the one in data/classroom/ (none retyped by hand)."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    guide = (root / "docs" / "instructors.md").read_text(encoding="utf-8")
+    levels = json.loads((root / "data/classroom/loadtest-2026-12-01.json").read_text(encoding="utf-8"))["levels"]
+    for level in levels:
+        row = f"| {level['learners']} | {level['requests']} | {level['ok']} | {level['failed']} | {level['lost']} | "
+        assert row in guide, row
+        line = guide[guide.index(row):].splitlines()[0]
+        assert f"| {level['aggregate_tok_s']} |" in line and f"| {level['ttft_p95_s']:.2f} s |" in line, line
+    for suffix, label in (("threads2", "--threads 2"), ("transformers", "--engine transformers")):
+        other = json.loads((root / f"data/classroom/loadtest-2026-12-01-{suffix}.json").read_text(encoding="utf-8"))
+        line = next(line for line in guide.splitlines() if f"(`{label}`) |" in line)
+        by_size = {level["learners"]: level for level in other["levels"]}
+        figures = re.findall(r"([\d.]+) tok/s", line)
+        assert figures == [f"{by_size[n]['aggregate_tok_s']}" for n in (1, 8, 16)], (line, figures)
