@@ -53,6 +53,13 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 #: A comment starting with this, just above a marked message, reaches translators as a "#. " line.
 COMMENT_TAGS = ("TRANSLATORS:",)
 LETTER = re.compile(r"[^\W\d_]")
+#: Data files whose named string fields a learner reads inside translated sentences (lab 3's stories and devices,
+#: lab 5's case descriptions): every value of such a field, at any depth, goes into the helpers' template with the
+#: file and field as a ``#.`` note. The data keeps its English; the helpers show the values with ``_()``.
+DATA_MESSAGES = {
+    "data/labs/lab03_scenarios.json": ("story", "device"),
+    "data/labs/lab05_cases.json": ("why",),
+}
 LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 
 
@@ -343,8 +350,34 @@ def extract_messages(root: Path = ROOT):
         ):
             # Locations without line numbers: an edit elsewhere in a module does not touch every catalog.
             template.add(message, None, [(rel, None)], auto_comments=comments, context=context)
+    for rel, fields in DATA_MESSAGES.items():
+        for name, text in data_strings(json.loads((root / rel).read_text(encoding="utf-8")), fields):
+            note = f"data: {rel}, field {name!r} (shown inside a sentence; the data file keeps the English)"
+            existing = template.get(text)
+            if existing is not None:
+                if note not in existing.auto_comments:
+                    existing.auto_comments.append(note)
+                if (rel, None) not in existing.locations:
+                    existing.locations.append((rel, None))
+                continue
+            template.add(text, None, [(rel, None)], auto_comments=[note])
     template.last_translator = "SLM Lab translators"
     return template
+
+
+def data_strings(data, fields: Iterable[str]) -> list[tuple[str, str]]:
+    """``(field, text)`` for every string value of one of ``fields`` in ``data`` (nested dicts and lists), in order."""
+    found: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in fields and isinstance(value, str) and value:
+                found.append((key, value))
+            else:
+                found += data_strings(value, fields)
+    elif isinstance(data, list):
+        for item in data:
+            found += data_strings(item, fields)
+    return found
 
 
 def update_messages(root: Path = ROOT, langs: Iterable[str] = LANGS) -> list[Path]:

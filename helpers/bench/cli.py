@@ -73,8 +73,8 @@ def main(argv: Sequence[str] | None = None) -> BenchmarkResult:
     args = parser.parse_args(argv)
     if args.threads not in ("auto", "default") and not str(args.threads).isdigit():
         raise CourseError(_("--threads {threads}: use a number, 'auto' or 'default'.").format(threads=args.threads))
-    print(f"Machine: {machine_info()['cpu']}, {os.cpu_count()} cores")
-    print("Measuring memory bandwidth...", flush=True)
+    print(_("Machine: {cpu}, {cores} cores").format(cpu=machine_info()["cpu"], cores=os.cpu_count()))
+    print(_("Measuring memory bandwidth..."), flush=True)
     bandwidth = measure_bandwidth()
     backends = []
     for name in args.backends:
@@ -98,5 +98,5 @@ def main(argv: Sequence[str] | None = None) -> BenchmarkResult:
     print(report(result))
     if not args.no_save and result.runs:
         paths = result.save()
-        print(f"Saved {paths['csv']} and the .json beside it.")
+        print(_("Saved {csv} and the .json beside it.").format(csv=paths["csv"]))
     return result

@@ -41,7 +41,8 @@ def local_backends(names: Sequence[str] = DEFAULT_BACKENDS, verbose: bool = True
         problem = edge_unprepared(name) if name in EDGE_BACKENDS else None
         if problem:
             if verbose:
-                print(f"{problem[:-1]}; left out.")
+                # TRANSLATORS: {problem} is a sentence (without its full stop) saying why a runtime is not ready.
+                print(_("{problem}; left out.").format(problem=problem[:-1]))
             continue
         out.append(make_backend(name))
     return out

@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 
 from helpers.bench.prompts import BenchPrompt, load_prompts
+from helpers.i18n import _, ngettext
 from helpers.runtimes import Backend, GenerationSettings, make_backend, rss_mb, stream_until
 from helpers.timing import GenerationStats, measure_stream
 
@@ -73,6 +74,9 @@ def tune_threads(
     if backend.threads != best:
         backend.set_threads(best)
     if verbose:
-        tried = ", ".join(f"{n} thread{'s' if n > 1 else ''} {v:.0f} tokens/s" for n, v in speeds.items())
-        print(f"{backend.name}: {tried} -> using {best}.")
+        tried = ", ".join(
+            ngettext("{n} thread {speed:.0f} tokens/s", "{n} threads {speed:.0f} tokens/s", n).format(n=n, speed=v)
+            for n, v in speeds.items()
+        )
+        print(_("{backend}: {tried} -> using {best}.").format(backend=backend.name, tried=tried, best=best))
     return backend

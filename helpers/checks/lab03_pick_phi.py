@@ -48,6 +48,14 @@ class Scenario:
     context_tokens: int | None = None
     languages: tuple[str, ...] = ()
 
+    def shown_story(self) -> str:
+        """The job's story in the learner's language (the data keeps the English; the catalog translates it)."""
+        return _(self.story)
+
+    def shown_device(self) -> str:
+        """The device's name in the learner's language, e.g. ``"phone (8 GB)"``."""
+        return _(self.device)
+
     def requirements(self) -> str:
         """What the job needs, in the learner's language (the task and language names stay as the data has them)."""
         # TRANSLATORS: {task} is a task id from the data (chat, multilingual, vision, ...), kept as it is.
@@ -195,7 +203,7 @@ def check_pick(scenario: str, answer: Any) -> CheckResult:
             "{name} is right for the job, but at {precision} it needs about {need:.1f} GB "
             "and the {device} leaves {memory_gb:g} GB: {fitting_precision} fits ({fitting_gb:.1f} GB)."
         ).format(
-            name=model.name, precision=precision, need=need, device=spec.device, memory_gb=spec.memory_gb,
+            name=model.name, precision=precision, need=need, device=_(spec.device), memory_gb=spec.memory_gb,
             fitting_precision=fitting[model.name].precision, fitting_gb=fitting[model.name].memory_gb,
         ))
     notes = [_("{name} at {precision} needs about {need:.1f} GB of the {memory_gb:g} GB usable").format(

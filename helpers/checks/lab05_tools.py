@@ -73,7 +73,7 @@ def check_tool_schema(schema: Any) -> CheckResult:
         return failed(name, _(
             "it rejects correct calls such as {dumps}: any city name is a string to accept."
         ).format(dumps=json.dumps(refused[0])))
-    let_through = [why for call, why in _WEATHER_BAD if validator.is_valid(call)]
+    let_through = [_(why) for call, why in _WEATHER_BAD if validator.is_valid(call)]  # why: data, in the catalog
     open_objects = _objects_without_closed_properties(schema)
     if open_objects:
         return failed(
@@ -111,7 +111,7 @@ def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
             result = validate_call(text)
         except Exception as exc:  # a learner's function may raise anything; report it instead of crashing
             wrong.append(_("{what}: it raised {kind} ({error}); catch errors and return (False, reason)").format(
-                what=what, kind=type(exc).__name__, error=exc))
+                what=_(what), kind=type(exc).__name__, error=exc))
             continue
         if result is ...:
             return not_done(
@@ -127,9 +127,9 @@ def check_validate_call(validate_call: Callable[[str], Any]) -> CheckResult:
                 "the first item of the pair should be True or False, not {result!r}."
             ).format(result=result[0]))
         if ok != valid:
-            # TRANSLATORS: {what} describes a model output from the lab's data (kept in English).
+            # TRANSLATORS: {what} describes a model output from the lab's data (translated in this catalog too).
             wrong.append((_("{what}: accepted, should be rejected") if ok else _(
-                "{what}: rejected, should be accepted")).format(what=what))
+                "{what}: rejected, should be accepted")).format(what=_(what)))
     if wrong:
         return failed(name, _("{count} of {total} cases wrong:").format(count=len(wrong), total=len(_CALL_CASES))
                       + "\n  - " + "\n  - ".join(wrong))
@@ -208,10 +208,10 @@ def check_run_tool(
             got = run_tool(call)
         except Exception as exc:  # the point of this case: it must not raise
             wrong.append(_("{what} ({call}) raised {kind}; catch it and return 'error: ...'").format(
-                what=what, call=json.dumps(call), kind=type(exc).__name__))
+                what=_(what), call=json.dumps(call), kind=type(exc).__name__))
             continue
         if not _is_error_text(got):
-            wrong.append(_("{what} gave {got!r}; return a string starting with 'error'").format(what=what, got=got))
+            wrong.append(_("{what} gave {got!r}; return a string starting with 'error'").format(what=_(what), got=got))
     if wrong:
         return failed(
             name,

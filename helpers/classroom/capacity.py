@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.i18n import _
+
 __all__ = ["ModelShape", "kv_bytes_per_token", "model_shape", "server_bytes"]
 
 
@@ -69,17 +71,21 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     shape = model_shape()
     per_token = kv_bytes_per_token(shape)
-    print(f"Model: {shape.layers} layers, {shape.kv_heads} KV heads x {shape.head_dim}, "
-          f"GGUF {shape.file_bytes / 1e6:.0f} MB; KV cache {per_token / 1024:.1f} KiB per token (f16)")
+    print(_("Model: {layers} layers, {kv_heads} KV heads x {head_dim}, GGUF {file_mb:.0f} MB; "
+            "KV cache {kib:.1f} KiB per token (f16)").format(
+        layers=shape.layers, kv_heads=shape.kv_heads, head_dim=shape.head_dim, file_mb=shape.file_bytes / 1e6,
+        kib=per_token / 1024))
     print(f"{'slots':>5} {'ctx/slot':>8} {'KV cache MB':>11} {'server MB':>9}")
     for slots in (1, 4, 8, 16, 32, 64):
         kv, total = slots * args.ctx_per_slot * per_token, server_bytes(shape, slots, args.ctx_per_slot)
         print(f"{slots:5d} {args.ctx_per_slot:8d} {kv / 1e6:11.0f} {total / 1e6:9.0f}")
-    print(f"\nLearners per machine at {args.learner_gb} GB each, with a 16-slot server and 2 GB for the system:")
+    print("\n" + _(
+        "Learners per machine at {learner_gb} GB each, with a 16-slot server and 2 GB for the system:"
+    ).format(learner_gb=args.learner_gb))
     server_gb = server_bytes(shape, 16, args.ctx_per_slot) / 1e9
     for machine_gb in (16, 32, 64, 128, 256):
         fit = math.floor((machine_gb - 2 - server_gb) / args.learner_gb)
-        print(f"  {machine_gb:4d} GB machine: {fit} learners")
+        print("  " + _("{machine_gb:4d} GB machine: {fit} learners").format(machine_gb=machine_gb, fit=fit))
 
 
 if __name__ == "__main__":

@@ -184,12 +184,12 @@ def main(argv: list[str] | None = None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     server = xllamacpp.Server(params)
-    print(f"engine ready: {args.alias} on 127.0.0.1:{args.port}, {args.parallel} slots, {args.threads} threads",
-          flush=True)
+    print(_("engine ready: {alias} on 127.0.0.1:{port}, {parallel} slots, {threads} threads").format(
+        alias=args.alias, port=args.port, parallel=args.parallel, threads=args.threads), flush=True)
     while not stop.wait(0.5):
         pass
     del server  # ~Server stops the HTTP server and the decoding loop
-    print("engine stopped", flush=True)
+    print(_("engine stopped"), flush=True)
 
 
 if __name__ == "__main__":

@@ -352,12 +352,17 @@ def main(argv: list[str] | None = None) -> None:
             url, key = args.url.rstrip("/"), os.environ.get(KEY_VAR)
             where = args.url
         else:
-            print("Starting a class server for the load test (about 15 s)...", flush=True)
+            print(_("Starting a class server for the load test (about 15 s)..."), flush=True)
             process, url, key = start_class_server(args.server_args.split(), out / "logs")
-            where = f"a class server started here ({args.server_args or 'defaults'})"
+            where = f"a class server started here ({args.server_args or 'defaults'})"  # the report's record (English)
         load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
-        print(f"Load test against {where}: classes of {levels}, {args.rounds} requests each, {args.max_tokens} "
-              f"tokens; {os.cpu_count()} cores, load average {load[0]:.1f} before", flush=True)
+        shown_where = where if args.url else _("a class server started here ({server_args})").format(
+            server_args=args.server_args or _("defaults"))
+        # TRANSLATORS: {where} is a URL or "a class server started here (...)"; {levels} is a list of class sizes.
+        print(_("Load test against {where}: classes of {levels}, {rounds} requests each, {max_tokens} tokens; "
+                "{cores} cores, load average {load:.1f} before").format(
+            where=shown_where, levels=levels, rounds=args.rounds, max_tokens=args.max_tokens, cores=os.cpu_count(),
+            load=load[0]), flush=True)
         results = run_levels(url, key, args.model or LOCAL_MODEL_ID, levels, args.rounds, args.max_tokens,
                              args.timeout, server_pid=process.pid if process else None)
     except CourseError as err:
@@ -367,7 +372,8 @@ def main(argv: list[str] | None = None) -> None:
             stop_class_server(process)
     load_after = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
     print(table(results))
-    print(f"load average after: {load_after[0]:.1f} (1 min), {load_after[1]:.1f} (5 min)")
+    print(_("load average after: {load_1:.1f} (1 min), {load_5:.1f} (5 min)").format(
+        load_1=load_after[0], load_5=load_after[1]))
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     report = {"where": where, "levels": [r.summary() for r in results], "cores": os.cpu_count(),
@@ -379,9 +385,9 @@ def main(argv: list[str] | None = None) -> None:
     json_path.write_text(json.dumps(report, indent=1), encoding="utf-8")
     png = plot(results, out / f"class-{stamp}.png",
                f"Class server load test: {os.cpu_count()} cores, load average {load[0]:.1f} before")
-    print(f"Saved {json_path} and {png}")
+    print(_("Saved {json_path} and {png}").format(json_path=json_path, png=png))
     if any(r.failed or r.lost for r in results):
-        print("Some requests failed or were lost: see 'errors' in the JSON.")
+        print(_("Some requests failed or were lost: see 'errors' in the JSON."))
         sys.exit(1)
 
 

@@ -128,15 +128,16 @@ def serve(argv: list[str] | None = None) -> int:
         url = f"http://{shown_host}:{port}/v1"
         say("class server on %s:%d -> %s; %d slots, queue %d; gateway log %s", args.host, port, what,
             args.parallel, args.queue, log_path)
-        lines = ["Learners set these two variables (or the hub sets them for every user):",
+        lines = [_("Learners set these two variables (or the hub sets them for every user):"),
                  f"  export {BASE_URL_VAR}={url}"]
         if token is None:
-            lines.append(f"  (no token: --no-auth on {args.host})")
+            lines.append("  " + _("(no token: --no-auth on {host})").format(host=args.host))
         elif token.generated:
-            lines.append(f"  export {KEY_VAR}={token.reveal()}   # the class token: shown only here, never logged")
+            lines.append(f"  export {KEY_VAR}={token.reveal()}   # "
+                         + _("the class token: shown only here, never logged"))
         else:
-            lines.append(f"  export {KEY_VAR}=<the value of {TOKEN_VAR}>")
-        print("\n".join(lines) + "\nPress Ctrl-C to stop.", flush=True)
+            lines.append(f"  export {KEY_VAR}=" + _("<the value of {token_var}>").format(token_var=TOKEN_VAR))
+        print("\n".join([*lines, _("Press Ctrl-C to stop.")]), flush=True)
         config = uvicorn.Config(app, host=args.host, port=port, log_config=None, access_log=False,
                                 timeout_graceful_shutdown=5, lifespan="on")
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled, after shutdown

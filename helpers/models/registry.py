@@ -165,22 +165,24 @@ def resolve_model(name: str | None = None, verbose: bool = True) -> ModelChoice:
     """
     requested = name or get_env("SLM_LAB_MODEL")
     if not requested or requested == DEFAULT_MODEL:
-        why = "the course default: runs offline, shipped on the package index"
+        why = _("the course default: runs offline, shipped on the package index")
         choice = ModelChoice(MODELS[DEFAULT_MODEL], why)
     else:
         spec = _lookup(requested)
-        source = "requested" if name else "set by SLM_LAB_MODEL"
+        # TRANSLATORS: why a model was chosen; completed by the messages below ("requested; found in ...").
+        source = _("requested") if name else _("set by SLM_LAB_MODEL")
         if spec.offline:
             choice = ModelChoice(spec, source)
         elif _in_hub_cache(spec.hf_id):
-            choice = ModelChoice(spec, f"{source}; found in your Hugging Face cache")
+            choice = ModelChoice(spec, _("{source}; found in your Hugging Face cache").format(source=source))
         elif hub_reachable():
-            choice = ModelChoice(spec, f"{source}; will download from the Hugging Face Hub on first use")
+            choice = ModelChoice(spec, _("{source}; will download from the Hugging Face Hub on first use").format(
+                source=source))
         else:
             choice = ModelChoice(
                 MODELS[DEFAULT_MODEL],
-                f"{spec.hf_id} was {source} but the Hugging Face Hub is not reachable: "
-                "FALLING BACK to the course default, which runs offline",
+                _("{hf_id} was {source} but the Hugging Face Hub is not reachable: "
+                  "FALLING BACK to the course default, which runs offline").format(hf_id=spec.hf_id, source=source),
             )
     if verbose:
         print(f"Model: {choice}", flush=True)

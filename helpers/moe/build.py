@@ -124,8 +124,10 @@ def prepare_moe(
 
     dtype = _torch_dtype(build.dtype)
     if verbose:
-        shape = f"{build.num_experts} experts, top-{build.top_k}, {build.dtype}"
-        print(f"Building {' and '.join(todo)} from {source} ({shape})", flush=True)
+        # TRANSLATORS: {folders} are folder names joined by " + "; {dtype} is a weight type (float32).
+        print(_("Building {folders} from {source} ({experts} experts, top-{top_k}, {dtype})").format(
+            folders=" + ".join(todo), source=source, experts=build.num_experts, top_k=build.top_k,
+            dtype=build.dtype), flush=True)
     tokenizer = AutoTokenizer.from_pretrained(source)
     dense = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32).eval()
     torch.manual_seed(build.seed)
@@ -193,9 +195,11 @@ def load_built(folder: Path | str, dtype: str | None = None, verbose: bool = Tru
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=_torch_dtype(dtype)).eval()
     counts = param_count(model)
     base = MODELS[DEFAULT_MODEL]
-    label = f"{folder.name} ({human(counts.total)} total, {human(counts.active)} active)"
+    label = _("{name} ({total} total, {active} active)").format(
+        name=folder.name, total=human(counts.total), active=human(counts.active))
     spec = ModelSpec(folder.name, f"local/{folder.name}", counts.total, base.context, base.chat_format, offline=True)
     chat = TransformersChat(model, tokenizer, ModelChoice(spec, "built locally by helpers.moe"))
     if verbose:
-        print(f"Model: {label}, {dtype} weights on {model.device}", flush=True)
+        print(_("Model: {label}, {dtype} weights on {device}").format(label=label, dtype=dtype, device=model.device),
+              flush=True)
     return chat

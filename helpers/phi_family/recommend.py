@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.errors import CourseError
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.phi_family.data import load_family
 from helpers.phi_family.memory import GB, bytes_per_param, context_label
 from helpers.phi_family.model import PhiModel
@@ -29,16 +29,18 @@ class Device:
     note: str
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.usable_gb:g} of {self.total_gb:g} GB usable ({self.note})"
+        # TRANSLATORS: a device line: "phone (8 GB): 4 of 8 GB usable (the OS and other apps hold about half)".
+        return _("{name}: {usable_gb:g} of {total_gb:g} GB usable ({note})").format(
+            name=_(self.name), usable_gb=self.usable_gb, total_gb=self.total_gb, note=_(self.note))
 
 
 #: Common targets. Usable memory is an assumption: the OS and other apps keep the rest. Change it freely.
 COMMON_DEVICES: dict[str, Device] = {
     d.name: d
     for d in [
-        Device("phone (8 GB)", 8, 4, "the OS and other apps hold about half"),
-        Device("laptop (16 GB)", 16, 10, "shared with the OS, a browser and an IDE"),
-        Device("16 GB GPU", 16, 14, "the CUDA context and fragmentation take a little"),
+        Device(N_("phone (8 GB)"), 8, 4, N_("the OS and other apps hold about half")),
+        Device(N_("laptop (16 GB)"), 16, 10, N_("shared with the OS, a browser and an IDE")),
+        Device(N_("16 GB GPU"), 16, 14, N_("the CUDA context and fragmentation take a little")),
     ]
 }
 
@@ -58,7 +60,8 @@ class Recommendation:
     reasons: tuple[str, ...]
 
     def __str__(self) -> str:
-        lines = [f"{self.model.name} at {self.precision}: about {self.memory_gb:.1f} GB"]
+        lines = [_("{name} at {precision}: about {memory_gb:.1f} GB").format(
+            name=self.model.name, precision=self.precision, memory_gb=self.memory_gb)]
         return "\n".join(lines + [f"  - {reason}" for reason in self.reasons])
 
 
@@ -80,10 +83,15 @@ class Selection:
         return self.picks[0] if self.picks else None
 
     def __str__(self) -> str:
-        context = f", {context_label(self.context_tokens)} tokens of context" if self.context_tokens else ""
-        head = f"Task {self.task!r} in {self.memory_gb:g} GB{context}:"
+        if self.context_tokens:
+            # TRANSLATORS: {task} is a task id from the data (chat, vision, ...), kept as it is.
+            head = _("Task {task!r} in {memory_gb:g} GB, {context} tokens of context:").format(
+                task=self.task, memory_gb=self.memory_gb, context=context_label(self.context_tokens))
+        else:
+            head = _("Task {task!r} in {memory_gb:g} GB:").format(task=self.task, memory_gb=self.memory_gb)
         if not self.picks:
-            return head + " nothing fits.\n" + "\n".join(f"  x {n}: {why}" for n, why in self.rejected.items())
+            return head + " " + _("nothing fits.") + "\n" + "\n".join(
+                f"  x {n}: {why}" for n, why in self.rejected.items())
         body = "\n".join(f"{i}. {pick}" for i, pick in enumerate(self.picks, 1))
         return f"{head}\n{body}"
 
@@ -113,14 +121,17 @@ def estimate_memory_gb(
         ).format(overhead=overhead))
     weights = model.weight_gb(precision)
     total = weights * (1 + overhead)
-    notes = [f"weights {weights:.1f} GB at {precision} + {overhead:.0%} runtime overhead"]
+    notes = [_("weights {weights:.1f} GB at {precision} + {overhead:.0%} runtime overhead").format(
+        weights=weights, precision=precision, overhead=overhead)]
     if context_tokens:
         if model.kv_architecture:
             kv = model.kv_architecture.kv_cache_bytes(context_tokens, kv_precision) / GB
             total += kv
-            notes.append(f"KV cache for {context_label(context_tokens)} tokens: {kv:.1f} GB at {kv_precision}")
+            notes.append(_("KV cache for {context} tokens: {kv:.1f} GB at {kv_precision}").format(
+                context=context_label(context_tokens), kv=kv, kv_precision=kv_precision))
         else:
-            notes.append(f"KV cache for {context_label(context_tokens)} tokens not counted (no architecture data)")
+            notes.append(_("KV cache for {context} tokens not counted (no architecture data)").format(
+                context=context_label(context_tokens)))
     return total, notes
 
 
@@ -213,9 +224,12 @@ def recommend(
             rejected[m.name] = _("needs about {need:.1f} GB even at {precision}; you have {memory_gb:g} GB").format(
                 need=need, precision=precision, memory_gb=memory_gb)
             continue
-        fits = f"fits in {memory_gb:g} GB at {precision} ({'; '.join(notes)})"
         if too_big:
-            fits += f"; at {too_big[-1][0]} it would need {too_big[-1][1]:.1f} GB"
+            fits = _("fits in {memory_gb:g} GB at {precision} ({notes}); at {larger} it would need {larger_gb:.1f} GB")
+        else:
+            fits = _("fits in {memory_gb:g} GB at {precision} ({notes})")
+        fits = fits.format(memory_gb=memory_gb, precision=precision, notes="; ".join(notes),
+                           larger=too_big[-1][0] if too_big else "", larger_gb=too_big[-1][1] if too_big else 0.0)
         reasons = _reasons(m, task, fits, context_tokens, images, audio, tools)
         surplus = len(set(m.modalities_in) - {"text", *(["image"] if images else []), *(["audio"] if audio else [])})
         base = int(not m.instruction_tuned and task != "research")
@@ -302,22 +316,30 @@ def _reasons(
     audio: bool,
     tools: bool,
 ) -> list[str]:
-    speciality = "its speciality" if m.tasks[0] == task else f"its speciality is {m.tasks[0]}"
-    reasons = [f"made for {task} ({speciality}); strength: {_relevant_strength(m, task)}"]
+    strength = _relevant_strength(m, task)
+    if m.tasks[0] == task:
+        # TRANSLATORS: {task} is a task id from the data; {strength} is a sentence from the model's data (English).
+        reasons = [_("made for {task} (its speciality); strength: {strength}").format(task=task, strength=strength)]
+    else:
+        # TRANSLATORS: {task} and {speciality} are task ids from the data; {strength} is from the model's data.
+        reasons = [_("made for {task} (its speciality is {speciality}); strength: {strength}").format(
+            task=task, speciality=m.tasks[0], strength=strength)]
     reasons.append(fits)
     if context_tokens:
-        reasons.append(f"holds {context_label(m.max_context)} tokens, you need {context_label(context_tokens)}")
+        reasons.append(_("holds {held} tokens, you need {needed}").format(
+            held=context_label(m.max_context), needed=context_label(context_tokens)))
     if images or audio:
-        reasons.append(f"accepts {' + '.join(m.modalities_in)}")
+        # TRANSLATORS: {inputs} are input kinds from the data (text + image + audio), kept as they are.
+        reasons.append(_("accepts {inputs}").format(inputs=" + ".join(m.modalities_in)))
     if tools:
-        reasons.append("supports function calling (tools in the system turn)")
+        reasons.append(_("supports function calling (tools in the system turn)"))
     if m.reasoning_output == "think-tags":
-        reasons.append("shows its reasoning in <think>...</think> before the answer: slower, more accurate")
+        reasons.append(_("shows its reasoning in <think>...</think> before the answer: slower, more accurate"))
     if m.moe:
-        reasons.append(
-            f"mixture of experts: all {m.moe.total_params_b:g}B parameters must be in memory, "
-            f"but each token uses only {m.moe.active_params_b:g}B, so it computes like a small model"
-        )
+        reasons.append(_(
+            "mixture of experts: all {total_b:g}B parameters must be in memory, "
+            "but each token uses only {active_b:g}B, so it computes like a small model"
+        ).format(total_b=m.moe.total_params_b, active_b=m.moe.active_params_b))
     if not m.open_weights:
-        reasons.append("not downloadable: reach it through the platform that ships it")
+        reasons.append(_("not downloadable: reach it through the platform that ships it"))
     return reasons

@@ -148,9 +148,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     scores = evaluate(model, processor, make_samples(args.samples, seed=args.seed))
     elapsed = time.perf_counter() - start
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"tiny VLM ({n_params / 1e6:.2f} M parameters) on {args.samples} held-out questions, seed {args.seed}:")
+    print(_("tiny VLM ({millions:.2f} M parameters) on {samples} held-out questions, seed {seed}:").format(
+        millions=n_params / 1e6, samples=args.samples, seed=args.seed))
     for kind, score in scores.items():
-        example = QUESTION_TYPES[kind][1] if kind in QUESTION_TYPES else "all question types together"
+        # The example questions are in English: they are what the model was trained on.
+        example = QUESTION_TYPES[kind][1] if kind in QUESTION_TYPES else _("all question types together")
         print(f"  {kind:16s} {score:6.1%}   {example}")
-    print(f"({elapsed:.1f} s, {args.samples / elapsed:.0f} questions/s on CPU)")
+    print(_("({seconds:.1f} s, {rate:.0f} questions/s on CPU)").format(seconds=elapsed, rate=args.samples / elapsed))
     return scores
