@@ -8,6 +8,7 @@ is not translated yet and is not checked here: ``python scripts/i18n.py status``
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
 import sys
@@ -220,8 +221,12 @@ def test_placeholders_survive_translation(lang):
         # An empty or fuzzy entry is never shown (gettext falls back to the English, whose fields are right);
         # test_message_template_is_current reports it as missing.
         if message.id and message.string and not message.fuzzy:
-            fields = sorted(set(re.findall(r"\{[^}]*\}", message.id)))
-            assert sorted(set(re.findall(r"\{[^}]*\}", message.string))) == fields, (lang, message.id)
+            # A plural entry (ngettext): a tuple of English forms, one translation per plural form of the language.
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            fields = sorted({field for text in ids for field in re.findall(r"\{[^}]*\}", text)})
+            for string in strings:
+                assert sorted(set(re.findall(r"\{[^}]*\}", string))) == fields, (lang, message.id, string)
 
 
 #: Words that stay the same in every language: technical names and units.
@@ -425,6 +430,70 @@ def test_check_names_and_fragments_speak_the_language(lang, monkeypatch, capsys)
         assert after != before, f"{lang}: still English: {after}"
         left = _leftover_english(after, before, lang) - CHECK_TECHNICAL - CHECK_SHARED[lang]
         assert not left, f"{lang}: English words {left} left in {after!r}"
+
+
+def _recommendation_lines():
+    """What notebooks 02/15 and lab 3 print: a Selection with picks, one where nothing fits, the devices, a scenario.
+
+    A pick's ``strength`` is a sentence from data/phi_family.json (English in every language for now): the lines
+    are returned with it cut off, so what is compared is the sentence the helpers build around it.
+    """
+    from helpers.checks.lab03_pick_phi import SCENARIOS
+    from helpers.phi_family import COMMON_DEVICES, get_model, recommend
+
+    lines = str(recommend("chat", 4, context_tokens=4096)).splitlines()
+    lines += str(recommend("vision", 1, models=[get_model("Phi-3.5-vision")])).splitlines()  # nothing fits
+    lines += [str(device) for device in COMMON_DEVICES.values()]
+    lines += [f"{s.shown_story()} | {s.shown_device()}" for s in SCENARIOS.values()]
+    return lines
+
+
+#: Words of the recommendation lines that stay as they are: model ids, precisions, task ids, K (4K tokens), KV, IDE.
+RECOMMEND_TECHNICAL = {
+    "phi", "mini", "vision", "chat", "function", "calling", "multilingual", "int4", "int8", "fp16", "k", "kv", "ide",
+}
+#: Words a language shares with the English of these lines: "cache" (the loanword in KV-cache / cache KV), nb "for",
+#: "algebra", sv "offline", ro/sl "bot", ro "model", "runtime" (glossary) and "context", sl "in" (and).
+RECOMMEND_SHARED = {
+    "nb": {"for", "cache", "algebra"}, "sv": {"cache", "algebra", "offline"},
+    "ro": {"model", "runtime", "context", "cache", "bot"}, "sl": {"in", "bot"},
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_recommendations_devices_and_scenarios_speak_the_language(lang):
+    """Selection/Recommendation/Device strings and lab 3's data-driven stories render without English left."""
+    i18n.set_language("en")
+    english = _recommendation_lines()
+    assert english[0] == "Task 'chat' in 4 GB, 4K tokens of context:", english[0]
+    assert any(line.startswith("  - made for chat") for line in english), english
+    assert "nothing fits." in "\n".join(english) and "laptop (16 GB): 10 of 16 GB usable" in "\n".join(english)
+    assert any(line.startswith("An offline classroom laptop") for line in english), english
+    i18n.set_language(lang)
+    localized = _recommendation_lines()
+    assert len(localized) == len(english), localized
+    for before, after in zip(english, localized, strict=True):
+        if "strength: " in before:  # the data's sentence stays English: compare what surrounds it
+            data = before.split("strength: ", 1)[1]
+            assert after.endswith(data), after
+            before, after = before.removesuffix(data), after.removesuffix(data)
+        assert "{" not in after and "}" not in after, f"placeholder left unfilled: {after}"
+        assert after != before, f"{lang}: still English: {after}"
+        left = _leftover_english(after, before, lang) - RECOMMEND_TECHNICAL - RECOMMEND_SHARED[lang]
+        assert not left, f"{lang}: English words {left} left in {after!r}"
+    i18n.set_language("en")
+
+
+def test_data_messages_reach_the_template():
+    """Every named field of the DATA_MESSAGES files is in the template, noted with its file and field."""
+    template = tool.read_catalog(ROOT / "translations" / "slm_lab.pot")
+    for rel, fields in tool.DATA_MESSAGES.items():
+        found = tool.data_strings(json.loads((ROOT / rel).read_text(encoding="utf-8")), fields)
+        assert found, f"{rel}: no {fields} values found: the table in scripts/i18n.py is out of date"
+        for field_name, text in found:
+            message = template.get(text)
+            assert message is not None, f"{rel} {field_name}: {text!r} is not in translations/slm_lab.pot"
+            assert any(rel in comment and repr(field_name) in comment for comment in message.auto_comments), text
 
 
 def test_language_comes_from_the_environment(monkeypatch):

@@ -325,6 +325,17 @@ def stop_class_server(process: subprocess.Popen, timeout_s: float = 30.0) -> int
     return process.wait()
 
 
+def _announce(args: argparse.Namespace, levels: list[int], load: float) -> None:
+    """Say what the load test is about to do, in the learner's language."""
+    where = args.url or _("a class server started here ({server_args})").format(
+        server_args=args.server_args or _("defaults"))
+    # TRANSLATORS: {where} is a URL or "a class server started here (...)"; {levels} is a list of class sizes.
+    print(_("Load test against {where}: classes of {levels}, {rounds} requests each, {max_tokens} tokens; "
+            "{cores} cores, load average {load:.1f} before").format(
+        where=where, levels=levels, rounds=args.rounds, max_tokens=args.max_tokens, cores=os.cpu_count(),
+        load=load), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The command line (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="course.py bench --class", description=__doc__.splitlines()[0])
@@ -356,13 +367,7 @@ def main(argv: list[str] | None = None) -> None:
             process, url, key = start_class_server(args.server_args.split(), out / "logs")
             where = f"a class server started here ({args.server_args or 'defaults'})"  # the report's record (English)
         load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
-        shown_where = where if args.url else _("a class server started here ({server_args})").format(
-            server_args=args.server_args or _("defaults"))
-        # TRANSLATORS: {where} is a URL or "a class server started here (...)"; {levels} is a list of class sizes.
-        print(_("Load test against {where}: classes of {levels}, {rounds} requests each, {max_tokens} tokens; "
-                "{cores} cores, load average {load:.1f} before").format(
-            where=shown_where, levels=levels, rounds=args.rounds, max_tokens=args.max_tokens, cores=os.cpu_count(),
-            load=load[0]), flush=True)
+        _announce(args, levels, load[0])
         results = run_levels(url, key, args.model or LOCAL_MODEL_ID, levels, args.rounds, args.max_tokens,
                              args.timeout, server_pid=process.pid if process else None)
     except CourseError as err:
