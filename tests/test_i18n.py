@@ -335,7 +335,13 @@ def _learner_paths(monkeypatch, capsys, tmp_path):
     shown.append(app.prompt.placeholder)
     app.close(widgets=True)
 
-    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    import tqdm.auto
+
+    class Shown(tqdm.auto.tqdm):  # TQDM_DISABLE (set for the suite) is read when tqdm is imported: override it here
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, "disable": False})
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Shown)
     missing_model = OnnxBackend("int4", model="no-such-model")
     run_benchmark([missing_model], load_prompts(limit=1), repeats=1, bandwidth=None, progress=True)
     bar = capsys.readouterr().err
