@@ -56,6 +56,24 @@ def test_openvino_answers_streams_and_follows_a_schema():
     assert set(json.loads(chat.json(QUESTION, schema))) == {"city"}
 
 
+def _stopped_early_then_clean(chat) -> None:
+    """Stop after two pieces (Stop, a time limit), then ask again: the same answer as before, nothing left over."""
+    first = "".join(chat.stream(QUESTION, SETTINGS))
+    stream = chat.stream(QUESTION, SETTINGS)
+    assert [next(stream), next(stream)]
+    stream.close()
+    assert "".join(chat.stream(QUESTION, SETTINGS)) == first
+
+
+def test_openvino_stops_early_and_takes_the_next_request():
+    """`course.py bench` stopped OpenVINO mid-answer and then crashed: a second generate() while one still ran."""
+    from helpers.edge.openvino import OpenVinoChat, openvino_dir
+
+    if not is_complete(openvino_dir()):
+        pytest.skip(f"OpenVINO export {PREPARE}")
+    _stopped_early_then_clean(OpenVinoChat.load())
+
+
 def test_olive_build_answers_on_the_course_runtime():
     from helpers.edge.olive import olive_chat, olive_dir
 
@@ -74,6 +92,7 @@ def test_foundry_local_answers_through_its_worker_and_stops():
         pieces = list(chat.stream(QUESTION, SETTINGS))
         assert len(pieces) > 1 and "Oslo" in "".join(pieces)
         assert chat.info["version"].startswith("2.")
+        _stopped_early_then_clean(chat)  # the rest of a stopped answer must not start the next one
     finally:
         chat.close()
     assert chat.process.poll() is not None

@@ -95,19 +95,33 @@ class FoundryLocalChat(EdgeChat):
                "temperature": settings.temperature, "top_p": settings.top_p, "seed": settings.seed}
         self.process.stdin.write(json.dumps(job) + "\n")
         self.process.stdin.flush()
-        for line in self.process.stdout:
-            reply = json.loads(line)
-            if "piece" in reply:
-                yield reply["piece"]
-            elif reply.get("done"):
-                return
-            elif "error" in reply:
-                raise CourseError(_(
-                    "Foundry Local failed: {error}; rerun, or restart the kernel."
-                ).format(error=reply['error'][:200]))
+        finished = False
+        try:
+            for line in self.process.stdout:
+                reply = json.loads(line)
+                if "piece" in reply:
+                    yield reply["piece"]
+                elif reply.get("done"):
+                    finished = True
+                    return
+                elif "error" in reply:
+                    finished = True
+                    raise CourseError(_(
+                        "Foundry Local failed: {error}; rerun, or restart the kernel."
+                    ).format(error=reply['error'][:200]))
+        finally:
+            if not finished:  # stopped early: read the rest of this answer, so the next one starts clean
+                self._drain()
         raise CourseError(_(
             "The Foundry Local worker stopped mid-answer: load it again with FoundryLocalChat.load()."
         ))
+
+    def _drain(self) -> None:
+        """Read the worker's output up to the end of the current answer (its "done" or "error" line)."""
+        for line in self.process.stdout or ():
+            reply = json.loads(line)
+            if reply.get("done") or "error" in reply:
+                return
 
     def close(self) -> None:
         """Stop the worker process."""

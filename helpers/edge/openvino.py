@@ -119,16 +119,21 @@ class OpenVinoChat(EdgeChat):
         return config
 
     def stream(self, msgs: Sequence[Message], settings: Any = None) -> Iterator[str]:
-        """Yield the answer piece by piece (``generate`` runs in a thread and calls back per piece)."""
+        """Yield the answer piece by piece (``generate`` runs in a thread and calls back per piece).
+
+        Closing the generator early (Stop, a time limit) stops generation after the current piece and waits for
+        it, so the pipeline can take the next request (it refuses a second ``generate`` while one is running).
+        """
         ov_genai = _require_runtime()
         history = ov_genai.ChatHistory([dict(m) for m in msgs])
         config = self.config(settings)
         pieces: queue.Queue[str | None] = queue.Queue()
         errors: list[BaseException] = []
+        stop = threading.Event()
 
         def on_piece(piece: str) -> bool:
             pieces.put(piece)
-            return False  # False: keep generating
+            return stop.is_set()  # True asks generate() to stop after this piece
 
         def run() -> None:
             try:
@@ -140,9 +145,12 @@ class OpenVinoChat(EdgeChat):
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
-        while (piece := pieces.get()) is not None:
-            yield piece
-        worker.join()
+        try:
+            while (piece := pieces.get()) is not None:
+                yield piece
+        finally:  # also when the consumer stops early (Stop, a time limit): the pipeline must be idle again
+            stop.set()
+            worker.join()
         if errors:
             raise errors[0]
 
