@@ -54,9 +54,11 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 COMMENT_TAGS = ("TRANSLATORS:",)
 LETTER = re.compile(r"[^\W\d_]")
 #: Data files whose named string fields a learner reads inside translated sentences (lab 3's stories and devices,
-#: lab 5's case descriptions): every value of such a field, at any depth, goes into the helpers' template with the
-#: file and field as a ``#.`` note. The data keeps its English; the helpers show the values with ``_()``.
+#: lab 5's case descriptions, the Phi family's strengths and licences in recommend()'s reasons): every value of such
+#: a field (a string, or each string of a list), at any depth, goes into the helpers' template with the file and
+#: field as a ``#.`` note. The data keeps its English; the helpers show the values with ``_()``.
 DATA_MESSAGES = {
+    "data/phi_family.json": ("strengths", "license"),
     "data/labs/lab03_scenarios.json": ("story", "device"),
     "data/labs/lab05_cases.json": ("why",),
 }
@@ -366,12 +368,17 @@ def extract_messages(root: Path = ROOT):
 
 
 def data_strings(data, fields: Iterable[str]) -> list[tuple[str, str]]:
-    """``(field, text)`` for every string value of one of ``fields`` in ``data`` (nested dicts and lists), in order."""
+    """``(field, text)`` for every string value of one of ``fields`` in ``data`` (nested dicts and lists), in order.
+
+    A field whose value is a list of strings (a model's ``strengths``) gives one entry per string.
+    """
     found: list[tuple[str, str]] = []
     if isinstance(data, dict):
         for key, value in data.items():
             if key in fields and isinstance(value, str) and value:
                 found.append((key, value))
+            elif key in fields and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                found += [(key, v) for v in value if v]
             else:
                 found += data_strings(value, fields)
     elif isinstance(data, list):

@@ -264,8 +264,9 @@ def _requirement_gap(
 ) -> str | None:
     """Why ``m`` cannot do the job at any precision, or ``None`` when it can."""
     if not m.open_weights and not include_closed:
-        # TRANSLATORS: {license} is the model's license from the data (proprietary, Azure only), kept as it is.
-        return _("weights not downloadable ({license})").format(license=m.license.split(":")[-1].strip())
+        # TRANSLATORS: {license} is what follows the colon of the model's translated license from the data
+        # ("Proprietary: ships with Windows 11 on Copilot+ PCs" shows "ships with Windows 11 on Copilot+ PCs").
+        return _("weights not downloadable ({license})").format(license=_(m.license).split(":")[-1].strip())
     if task not in m.tasks:
         # TRANSLATORS: {task} and {tasks} are task ids from the data (chat, multilingual, vision), kept as they are.
         return _("not built for {task} (good for {tasks})").format(task=task, tasks=", ".join(m.tasks[:3]))
@@ -302,9 +303,9 @@ _TASK_WORDS: dict[str, tuple[str, ...]] = {
 
 
 def _relevant_strength(m: PhiModel, task: str) -> str:
-    """Pick the first listed strength that mentions the task, else the first strength."""
+    """Pick the first listed strength that mentions the task, else the first strength (translated)."""
     words = _TASK_WORDS.get(task, (task,))
-    return next((s for s in m.strengths if any(w in s.lower() for w in words)), m.strengths[0])
+    return _(next((s for s in m.strengths if any(w in s.lower() for w in words)), m.strengths[0]))
 
 
 def _reasons(
@@ -318,7 +319,7 @@ def _reasons(
 ) -> list[str]:
     strength = _relevant_strength(m, task)
     if m.tasks[0] == task:
-        # TRANSLATORS: {task} is a task id from the data; {strength} is a sentence from the model's data (English).
+        # TRANSLATORS: {task} is a task id from the data; {strength} is a sentence from the model's data (translated).
         reasons = [_("made for {task} (its speciality); strength: {strength}").format(task=task, strength=strength)]
     else:
         # TRANSLATORS: {task} and {speciality} are task ids from the data; {strength} is from the model's data.
