@@ -108,13 +108,16 @@ def family_table(models: Sequence[PhiModel] | None = None) -> str:
     Introduced in notebook 02.
     """
     models = load_family() if models is None else models
-    rows = ["| model | params | in memory | context | input | released | good for |", "|---|---|---|---|---|---|---|"]
+    # TRANSLATORS: a Markdown table's header row: keep the seven | separated cells.
+    header = _("| model | params | in memory | context | input | released | good for |")
+    rows = [header, "|---|---|---|---|---|---|---|"]
     for m in models:
-        context = " / ".join(context_label(c) for c in m.context_tokens) if m.context_tokens else "not published"
-        params = f"{m.params_label} ({m.moe.active_params_b:g}B active)" if m.moe else m.params_label
-        weights = "" if m.open_weights else " (not downloadable)"
+        context = " / ".join(context_label(c) for c in m.context_tokens) if m.context_tokens else _("not published")
+        params = (_("{params} ({active:g}B active)").format(params=m.params_label, active=m.moe.active_params_b)
+                  if m.moe else m.params_label)
+        name = m.name if m.open_weights else _("{name} (not downloadable)").format(name=m.name)
         rows.append(
-            f"| {m.name}{weights} | {params} | {m.params_b:g}B | {context} | {' + '.join(m.modalities_in)} "
+            f"| {name} | {params} | {m.params_b:g}B | {context} | {' + '.join(m.modalities_in)} "
             f"| {m.release} | {', '.join(m.tasks[:3])} |"
         )
     return "\n".join(rows)
