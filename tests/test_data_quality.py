@@ -340,3 +340,76 @@ def test_the_shipped_reference_run_supports_what_notebook_13_says():
         acc = {r["set"]: r["accuracy"] for r in run["runs"] if r["seed"] == seed}
         assert acc["web-like"] < acc["textbook-like"] < acc["textbook, filtered"], (seed, acc)
         assert acc["web-like"] < run["base"]["accuracy"], (seed, acc)
+        # "with gaps wider than the ± 10 points of each interval"
+        assert acc["textbook-like"] - acc["web-like"] > 0.10, (seed, acc)
+        assert acc["textbook, filtered"] - acc["textbook-like"] > 0.10, (seed, acc)
+
+
+# --------------------------------------------------------------------------- the harness's speed-ups, checked for sameness
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    import torch
+
+    from helpers.models import load_transformers
+
+    torch.set_num_threads(1)
+    model, tokenizer, _ = load_transformers(device="cpu", verbose=False)
+    return model, tokenizer
+
+
+def test_prefix_caching_gives_the_same_answers_as_plain_batches(default_model):
+    from helpers.data_quality.tenses import SYSTEM
+    from helpers.evaluation.harness import chat_prompt, generate_answers, shared_prefix
+
+    model, tokenizer = default_model
+    prompts = [chat_prompt(tokenizer, SYSTEM, item["sentence"]) for item in HELDOUT[:20]]
+    prefix = shared_prefix(tokenizer, prompts)
+    assert len(prefix) > 20, "the chat template and the system message are shared"
+    assert tokenizer.decode(prefix).endswith("user\n"), "cut at the last line break both share"
+    cached = generate_answers(model, tokenizer, prompts, batch_size=8)
+    plain = generate_answers(model, tokenizer, prompts, batch_size=8, reuse_prefix=False)
+    assert cached == plain
+
+
+@pytest.mark.parametrize(("prompts", "shared"), [
+    (["one prompt\nonly"], False),
+    (["abc\nx", "xyz\nx"], False),  # nothing in common
+    (["same line without a break a", "same line without a break b"], False),  # no line break in the shared part
+    (["Q:\nfirst", "Q:\nsecond"], True),
+])
+def test_shared_prefix_is_used_only_when_it_ends_at_a_line_break(default_model, prompts, shared):
+    from helpers.evaluation.harness import shared_prefix
+
+    assert bool(shared_prefix(default_model[1], prompts)) is shared
+
+
+def test_lora_adapts_only_the_top_layers_and_evaluation_gives_the_base_weights_back(default_model):
+    import torch
+    from peft import get_peft_model
+
+    from helpers.data_quality.tenses import SYSTEM
+    from helpers.data_quality.training import TOP_LAYERS, lora_config
+    from helpers.evaluation import evaluate
+
+    model, tokenizer = default_model
+    before = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    net = get_peft_model(model, lora_config(model))
+    adapted: dict[int, set] = {}
+    for name, _ in net.named_modules():
+        if m := re.search(r"\.layers\.(\d+)\..*\.(\w+_proj)\.lora_A$", name):
+            adapted.setdefault(int(m.group(1)), set()).add(m.group(2))
+    n = model.config.num_hidden_layers
+    assert sorted(adapted) == list(range(n - TOP_LAYERS, n))
+    assert all(len(names) == 7 for names in adapted.values()), adapted  # q, k, v, o, gate, up, down
+    with torch.no_grad():  # a trained adapter is not zero: make B non-zero so that merging changes the weights
+        for name, p in net.named_parameters():
+            if "lora_B" in name:
+                p.normal_(std=0.05)
+    merged = evaluate(net, tokenizer, HELDOUT[:8], SYSTEM)
+    assert all(not getattr(m, "merged", False) for m in net.modules()), "unmerged after the evaluation"
+    model = net.unload()
+    after = model.state_dict()
+    assert max((after[k] - v).abs().max().item() for k, v in before.items()) < 1e-5
+    assert len(merged.answers) == 8

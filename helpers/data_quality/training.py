@@ -14,11 +14,29 @@ from typing import Any
 from helpers.data_quality.tenses import SYSTEM
 from helpers.evaluation.harness import chat_prompt
 
-__all__ = ["LORA_SETTINGS", "count_tokens", "make_batch", "train_lora"]
+__all__ = ["LORA_SETTINGS", "TOP_LAYERS", "count_tokens", "lora_config", "make_batch", "train_lora"]
 
-#: Lab 4's LoRA recipe (upstream's r, alpha and dropout on every linear layer).
-LORA_SETTINGS = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "target_modules": "all-linear",
-                 "task_type": "CAUSAL_LM"}
+#: Lab 4's LoRA recipe: upstream's r, alpha and dropout; the layers are chosen by :func:`lora_config`.
+LORA_SETTINGS = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "task_type": "CAUSAL_LM"}
+#: How many of the model's top decoder layers get adapters (all their linear layers).
+TOP_LAYERS = 10
+
+
+def lora_config(model: Any, top_layers: int | None = TOP_LAYERS) -> Any:
+    """Lab 4's LoRA settings on every linear layer of the top ``top_layers`` decoder layers (``None``: all layers).
+
+    Adapters only near the output mean the backward pass stops there: below the lowest adapter nothing needs a
+    gradient, so autograd keeps no activations for those layers. On the default model (30 layers), 8 steps on the
+    top 10 took 19 s and peaked at 1.8 GB, against 33 s and 2.9 GB on all 30 (2-core build machine, December 2026).
+    The pattern matches Llama-style (``q_proj`` ... ``down_proj``) and Phi-style (``qkv_proj``, ``gate_up_proj``) names.
+    """
+    from peft import LoraConfig
+
+    if top_layers is None:
+        return LoraConfig(**LORA_SETTINGS, target_modules="all-linear")
+    n = model.config.num_hidden_layers
+    layers = "|".join(str(i) for i in range(max(0, n - top_layers), n))
+    return LoraConfig(**LORA_SETTINGS, target_modules=rf".*\.layers\.({layers})\.(self_attn|mlp)\.\w+_proj")
 
 
 def _ids(tokenizer: Any, item: dict, system: str) -> tuple[list[int], list[int]]:
@@ -52,9 +70,11 @@ def count_tokens(tokenizer: Any, items: Sequence[dict]) -> int:
 
 def train_lora(
     model: Any, tokenizer: Any, items: Sequence[dict], steps: int, batch_size: int = 4, learning_rate: float = 1e-3,
-    seed: int = 0, system: str = SYSTEM, desc: str = "LoRA",
+    seed: int = 0, system: str = SYSTEM, desc: str = "LoRA", top_layers: int | None = TOP_LAYERS,
 ) -> tuple[Any, list[float]]:
-    """Fine-tune a fresh LoRA adapter on ``items`` for ``steps`` steps; return ``(peft_model, losses)``.
+    """Fine-tune a fresh LoRA adapter (:func:`lora_config`) on ``items`` for ``steps`` steps.
+
+    Returns ``(peft_model, losses)``.
 
     The items are shuffled with ``seed`` and cycled (a new shuffle each pass). Call ``peft_model.unload()``
     afterwards to get the untouched base model back for the next run.
@@ -65,12 +85,12 @@ def train_lora(
 
     """
     import torch
-    from peft import LoraConfig, get_peft_model
+    from peft import get_peft_model
     from tqdm.auto import tqdm
 
     random.seed(seed)
     torch.manual_seed(seed)
-    net = get_peft_model(model, LoraConfig(**LORA_SETTINGS))
+    net = get_peft_model(model, lora_config(model, top_layers))
     optimizer = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=learning_rate)
     rng = random.Random(seed)
     order: list[dict] = []

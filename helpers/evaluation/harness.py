@@ -15,7 +15,7 @@ from typing import Any
 from helpers.evaluation.intervals import wilson_interval
 from helpers.evaluation.scorers import first_word_matches
 
-__all__ = ["EvalResult", "chat_prompt", "evaluate", "generate_answers"]
+__all__ = ["EvalResult", "chat_prompt", "evaluate", "generate_answers", "shared_prefix"]
 
 
 @dataclass
@@ -58,16 +58,54 @@ def chat_prompt(tokenizer: Any, system: str, user: str) -> str:
     return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
 
 
+def shared_prefix(tokenizer: Any, prompts: Sequence[str]) -> list[int]:
+    """Token ids of the start every prompt shares (up to a line break), or ``[]`` if it does not tokenize apart."""
+    if len(prompts) < 2:
+        return []
+    first, last = min(prompts), max(prompts)  # what these two share, every prompt shares
+    same = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), min(len(first), len(last)))
+    text = first[:same]
+    text = text[:text.rfind("\n") + 1]
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
+    whole = (tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts)
+    return ids if ids and all(w[:len(ids)] == ids for w in whole) else []
+
+
 def generate_answers(model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int = 4,
-                     batch_size: int = 16) -> list[str]:
-    """Greedy answers to ready-made prompts, in batches (padded on the left, so every answer starts at the end)."""
+                     batch_size: int = 16, reuse_prefix: bool = True) -> list[str]:
+    """Greedy answers to ready-made prompts, in batches.
+
+    Every prompt here starts with the same chat template and system message. With ``reuse_prefix`` that start
+    runs through the model once and its keys and values (the KV cache) are copied for every batch, as serving
+    engines do ("prefix caching"): the same answers, for about half the compute. Each row is the shared start,
+    padding, then the prompt's own part, so every answer starts at the end; the attention mask skips the padding
+    and the positions count only real tokens.
+    """
+    import copy
+
     import torch
 
+    prefix = shared_prefix(tokenizer, prompts) if reuse_prefix else []
+    cache = None
+    if prefix:
+        with torch.inference_mode():
+            cache = model(input_ids=torch.tensor([prefix], device=model.device), use_cache=True).past_key_values
     tokenizer.padding_side = "left"
     answers: list[str] = []
     for start in range(0, len(prompts), batch_size):
-        batch = tokenizer(list(prompts[start:start + batch_size]), return_tensors="pt", padding=True,
-                          add_special_tokens=False).to(model.device)
+        chunk = list(prompts[start:start + batch_size])
+        if cache is None:
+            batch = dict(tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False))
+        else:
+            own = [tokenizer(p, add_special_tokens=False)["input_ids"][len(prefix):] for p in chunk]
+            pads = [max(len(o) for o in own) - len(o) for o in own]
+            batch = {"input_ids": torch.tensor([prefix + [tokenizer.pad_token_id] * n + o
+                                                for n, o in zip(pads, own, strict=True)]),
+                     "attention_mask": torch.tensor([[1] * len(prefix) + [0] * n + [1] * len(o)
+                                                     for n, o in zip(pads, own, strict=True)]),
+                     "past_key_values": copy.deepcopy(cache)}
+            batch["past_key_values"].batch_repeat_interleave(len(chunk))  # one copy of the shared start per row
+        batch = {k: v.to(model.device) if torch.is_tensor(v) else v for k, v in batch.items()}
         with torch.inference_mode():
             out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
                                  pad_token_id=tokenizer.pad_token_id)
@@ -81,6 +119,9 @@ def evaluate(model: Any, tokenizer: Any, items: Sequence[dict], system: str, nam
              scorer: Callable[[str, str], bool] = first_word_matches, max_new_tokens: int = 4) -> EvalResult:
     """Ask ``model`` every item's ``question`` field and score the answer against its ``label`` field with ``scorer``.
 
+    A LoRA model (peft) is asked with its adapter merged into the weights and unmerged afterwards: the same
+    answers at the plain model's speed.
+
     Example:
         >>> result = evaluate(model, tokenizer, heldout, SYSTEM, name="base")  # doctest: +SKIP
         >>> print(result)  # doctest: +SKIP
@@ -88,5 +129,12 @@ def evaluate(model: Any, tokenizer: Any, items: Sequence[dict], system: str, nam
 
     """
     prompts = [chat_prompt(tokenizer, system, item[question]) for item in items]
-    answers = generate_answers(model, tokenizer, prompts, max_new_tokens=max_new_tokens)
+    merge = callable(getattr(model, "merge_adapter", None))  # a LoRA model: fold B·A into the weights meanwhile
+    if merge:
+        model.merge_adapter()
+    try:
+        answers = generate_answers(model, tokenizer, prompts, max_new_tokens=max_new_tokens)
+    finally:
+        if merge:
+            model.unmerge_adapter()
     return EvalResult(name, answers, [scorer(a, item[label]) for a, item in zip(answers, items, strict=True)])
