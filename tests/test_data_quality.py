@@ -345,7 +345,7 @@ def test_the_shipped_reference_run_supports_what_notebook_13_says():
         assert acc["textbook, filtered"] - acc["textbook-like"] > 0.10, (seed, acc)
 
 
-# --------------------------------------------------------------------------- the harness's speed-ups, checked for sameness
+# --------------------------------------------------------------------------- the harness's speed-ups
 
 
 @pytest.fixture(scope="module")
