@@ -2,7 +2,7 @@
 
 Why not an evaluation library? lighteval (0.13, checked December 2026) would run a custom task on local files, but
 it requires about 30 packages, among them inspect-ai, datasets, nltk, scikit-learn, sacrebleu and rouge-score, and
-pins some of them (``termcolor==2.3.0``, ``nltk==3.9.1``). For one task with an exact-match rule, the forty lines
+pins some of them (``termcolor==2.3.0``, ``nltk==3.9.1``). For one task with an exact-match rule, the ninety lines
 below are easier to read and check than that stack. Defined in notebook 13.
 """
 
