@@ -68,6 +68,17 @@ def skip_unless_set_up() -> None:
         pytest.skip(f"`course.py setup` has not run in {sys.prefix} (no current stamp); this test never installs")
 
 
+def _state(pid: int) -> str:
+    """What a process left running is doing (state, kernel wait channel, threads), to tell a hang from slowness."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        status = dict(line.split(":", 1) for line in lines if ":" in line)
+        wchan = Path(f"/proc/{pid}/wchan").read_text().strip()
+        return f"{status['State'].strip()}, waiting in {wchan or '-'}, {status['Threads'].strip()} threads"
+    except (OSError, KeyError):
+        return "unknown"
+
+
 class CourseLab:
     """``python3 course.py lab --port PORT --no-browser``, its output in ``log``, its URL read from that output."""
 
@@ -162,7 +173,7 @@ class CourseLab:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=60)
         _, alive = psutil.wait_procs(tree, timeout=15)
-        left = [f"{p.pid} {' '.join(p.cmdline())}" for p in alive if p.is_running()]
+        left = [f"{p.pid} {' '.join(p.cmdline())} (state {_state(p.pid)})" for p in alive if p.is_running()]
         for p in alive:
             p.kill()
         self._log.close()
@@ -182,7 +193,7 @@ def course_lab(tmp_path_factory):
     server = CourseLab(tmp_path_factory.mktemp("course-lab"), port)
     yield server
     left = server.stop()
-    assert not left, "processes left after Ctrl+C:\n" + "\n".join(left)
+    assert not left, "processes left after Ctrl+C:\n" + "\n".join(left) + "\nlast lines:\n" + server.output()[-1500:]
     assert server.process.returncode == 0, f"course.py lab exited with {server.process.returncode}:\n{server.output()}"
     copies = (server.root / "notebooks").glob("*.ipynb")
     changed = [p.name for p in copies if p.read_bytes() != (ROOT / "notebooks" / p.name).read_bytes()]
