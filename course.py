@@ -221,11 +221,6 @@ def lab_command(args: list[str], notebook: str = LAB_NOTEBOOK) -> list[str]:
     if not given & {"--no-browser", "--ServerApp.open_browser"} and not has_browser():
         say("no display or browser found: open the URL printed last in a browser yourself (--no-browser)")
         defaults.append("--no-browser")
-    if not given & {"--MappingKernelManager.cull_interval", "--MappingKernelManager.cull_idle_timeout"}:
-        # Ctrl+C is a signal; if it lands on one of the server's helper threads, Python runs the handler only when the
-        # main thread next wakes, and an idle server can sleep for minutes (twice in a 20-minute test run, 1 Dec 2026).
-        # A timer every 2 s that does nothing (it culls kernels idle for over ten years) keeps Ctrl+C prompt.
-        defaults += ["--MappingKernelManager.cull_interval=2", "--MappingKernelManager.cull_idle_timeout=315360000"]
     return [sys.executable, "-m", "jupyterlab", *defaults, *args, notebook]
 
 
