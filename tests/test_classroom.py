@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from helpers.classroom import KEY_VAR, TOKEN_VAR
+from helpers.classroom.engine import engine_process
 from helpers.classroom.loadtest import run_levels, start_class_server, stop_class_server
 from helpers.classroom.server import check_bind
 from helpers.classroom.token import ClassToken, RedactFilter
@@ -89,6 +90,11 @@ def test_serve_command_refuses_non_local_no_auth_before_starting_anything():
     assert result.returncode != 0
     assert result.stderr.strip().startswith("CourseError: Refusing to serve on 0.0.0.0 without a token")
     assert "Traceback" not in result.stderr
+
+
+def test_a_missing_gguf_is_refused_in_one_sentence(tmp_path):
+    with pytest.raises(CourseError, match=r"^No GGUF file at .*missing\.gguf: check the path given to --gguf"):
+        engine_process("llamacpp", gguf=tmp_path / "missing.gguf")
 
 
 # --------------------------------------------------------------------------- the running gateway

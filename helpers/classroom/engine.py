@@ -107,6 +107,7 @@ def engine_process(
     threads: int | None = None,
     model_id: str = LOCAL_MODEL_ID,
     log_dir: Path | None = None,
+    gguf: Path | None = None,
 ) -> EngineProcess:
     """The engine process (not started yet) on a free loopback port.
 
@@ -118,6 +119,7 @@ def engine_process(
         threads: CPU threads; ``None`` is :func:`default_threads`.
         model_id: The model name learners send.
         log_dir: Where the engine's log goes (default: the course's log folder).
+        gguf: The GGUF file llama.cpp serves (default: the course model's 4-bit file).
 
     Raises:
         CourseError: Unknown engine, or its package is missing.
@@ -133,8 +135,13 @@ def engine_process(
             ))
         from helpers.models import default_gguf_path
 
+        gguf = Path(gguf) if gguf else default_gguf_path()
+        if not gguf.is_file():
+            raise CourseError(_(
+                "No GGUF file at {path}: check the path given to --gguf, or leave it out to serve the course model."
+            ).format(path=gguf))
         key = secrets.token_urlsafe(24)
-        command = [sys.executable, "-m", "helpers.classroom.engine", "--gguf", str(default_gguf_path()),
+        command = [sys.executable, "-m", "helpers.classroom.engine", "--gguf", str(gguf),
                    "--alias", model_id, "--port", "{port}", "--parallel", str(parallel),
                    "--ctx-per-slot", str(ctx_per_slot), "--threads", str(threads or default_threads())]
         return EngineProcess("llama.cpp (xllamacpp)", command, model=model_id, key=key, log_dir=log_dir,

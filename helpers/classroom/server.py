@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--queue-timeout", type=float, default=120.0, help="seconds in the queue before 429")
     parser.add_argument("--ctx-per-slot", type=int, default=2048, help="context tokens per slot (default 2048)")
     parser.add_argument("--threads", type=int, help="engine CPU threads (default: half the cores)")
+    parser.add_argument("--gguf", type=Path, help="a GGUF file for llama.cpp to serve (default: the course model, "
+                        "4-bit); with --model, the name learners send")
     parser.add_argument("--log-dir", type=Path, help="where the gateway and engine logs go (default .cache/logs)")
     parser.add_argument("--no-auth", action="store_true", help="no token (refused unless the address is loopback)")
     return parser
@@ -115,7 +117,7 @@ def serve(argv: list[str] | None = None) -> int:
 
             engine = engine_process(args.engine, parallel=args.parallel, ctx_per_slot=args.ctx_per_slot,
                                     threads=args.threads, model_id=(args.model or [LOCAL_MODEL_ID])[0],
-                                    log_dir=args.log_dir)
+                                    log_dir=args.log_dir, gguf=args.gguf)
             say("starting %s with %s: %d parallel slots (log %s)", engine.name, engine.model, args.parallel,
                 engine.log_path)
             engine.start(wait=False)
