@@ -97,6 +97,47 @@ def test_a_missing_gguf_is_refused_in_one_sentence(tmp_path):
         engine_process("llamacpp", gguf=tmp_path / "missing.gguf")
 
 
+@pytest.mark.parametrize("weights, kind, tolerance", [("q8_0", "Q8_0", 0.005), ("q4_0", "Q4_0", 0.126),
+                                                     ("f16", "F16", 1e-3)])
+def test_converted_weights_are_the_course_model_in_another_format(weights, kind, tolerance, tmp_path):
+    """Every weight within its format's rounding of the shipped value (relative to the largest in its block: about
+    1/254 for Q8_0, half a step of 127 plus the rounding of the 16-bit scale; up to 1/8 for Q4_0, whose 16 levels
+    run from -8 to +7 steps, so a value at the far end from the block's largest clips), the same tensors, and
+    every metadata field but the file type unchanged: tokenizer, chat template, architecture."""
+    import gguf
+    import numpy as np
+
+    from helpers.classroom.formats import converted_gguf
+    from helpers.models import default_gguf_path
+
+    path = converted_gguf(weights, folder=tmp_path)
+    assert path.name == f"SmolLM2-135M-Instruct.{kind}.gguf" and converted_gguf(weights, folder=tmp_path) == path
+    assert not list(tmp_path.glob("*partial*"))
+    old, new = gguf.GGUFReader(default_gguf_path()), gguf.GGUFReader(path)
+    skip = {gguf.Keys.General.FILE_TYPE}
+    assert {k for k in old.fields if k not in skip} == {k for k in new.fields if k not in skip}
+    for name in (gguf.Keys.Tokenizer.CHAT_TEMPLATE, gguf.Keys.Tokenizer.LIST, gguf.Keys.General.ARCHITECTURE):
+        assert old.get_field(name).contents() == new.get_field(name).contents(), name
+    assert [t.name for t in old.tensors] == [t.name for t in new.tensors]
+    worst = 0.0
+    for before, after in zip(old.tensors, new.tensors, strict=True):
+        a = gguf.quants.dequantize(before.data, before.tensor_type).astype(np.float32)
+        b = gguf.quants.dequantize(after.data, after.tensor_type).astype(np.float32)
+        assert a.shape == b.shape, before.name
+        if len(before.shape) >= 2:
+            assert after.tensor_type.name == kind, after.name
+        worst = max(worst, float(np.abs(a - b).max() / np.abs(a).max()))
+    assert worst <= tolerance, worst
+    assert path.stat().st_size != default_gguf_path().stat().st_size  # really converted, not copied
+
+
+def test_an_unknown_weight_format_is_refused_in_one_sentence():
+    from helpers.classroom.formats import converted_gguf
+
+    with pytest.raises(CourseError, match=r"^Unknown weight format 'q3_k': use one of q4_1, q8_0, q4_0, f16\.$"):
+        converted_gguf("q3_k")
+
+
 # --------------------------------------------------------------------------- the running gateway
 
 

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from helpers.classroom import BASE_URL_VAR, DEFAULT_PORT, KEY_VAR, TOKEN_VAR
+from helpers.classroom.formats import WEIGHTS, converted_gguf
 from helpers.classroom.gateway import LOGGER_NAME, Gateway
 from helpers.classroom.token import ClassToken, RedactFilter, is_loopback
 from helpers.errors import CourseError
@@ -47,8 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--queue-timeout", type=float, default=120.0, help="seconds in the queue before 429")
     parser.add_argument("--ctx-per-slot", type=int, default=2048, help="context tokens per slot (default 2048)")
     parser.add_argument("--threads", type=int, help="engine CPU threads (default: half the cores)")
-    parser.add_argument("--gguf", type=Path, help="a GGUF file for llama.cpp to serve (default: the course model, "
-                        "4-bit); with --model, the name learners send")
+    parser.add_argument("--weights", default="q4_1", choices=WEIGHTS,
+                        help="the course model's weight format for llama.cpp (default q4_1, the shipped file; the "
+                        "others are converted once, in seconds; q8_0 decodes a class faster here)")
+    parser.add_argument("--gguf", type=Path, help="another GGUF file for llama.cpp to serve (e.g. a Phi model's); "
+                        "with --model, the name learners send")
     parser.add_argument("--log-dir", type=Path, help="where the gateway and engine logs go (default .cache/logs)")
     parser.add_argument("--no-auth", action="store_true", help="no token (refused unless the address is loopback)")
     return parser
@@ -115,9 +119,10 @@ def serve(argv: list[str] | None = None) -> int:
         else:
             from helpers.classroom.engine import engine_process
 
+            gguf = args.gguf or (converted_gguf(args.weights) if args.engine == "llamacpp" else None)
             engine = engine_process(args.engine, parallel=args.parallel, ctx_per_slot=args.ctx_per_slot,
                                     threads=args.threads, model_id=(args.model or [LOCAL_MODEL_ID])[0],
-                                    log_dir=args.log_dir, gguf=args.gguf)
+                                    log_dir=args.log_dir, gguf=gguf)
             say("starting %s with %s: %d parallel slots (log %s)", engine.name, engine.model, args.parallel,
                 engine.log_path)
             engine.start(wait=False)
