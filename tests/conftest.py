@@ -79,6 +79,20 @@ def _state(pid: int) -> str:
         return "unknown"
 
 
+def _threads(pid: int) -> str:
+    """Each thread of a process: name, state, wait channel, pending/blocked/caught signals; py-spy's Python stacks
+    when it is installed."""
+    lines = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        with contextlib.suppress(OSError, KeyError):
+            status = dict(line.split(":", 1) for line in (task / "status").read_text().splitlines() if ":" in line)
+            fields = " ".join(f"{k}={status[k].strip()}" for k in ("State", "SigPnd", "ShdPnd", "SigBlk", "SigCgt"))
+            lines.append(f"  {pid}/{task.name} {status['Name'].strip()} {fields} wchan={(task / 'wchan').read_text()}")
+    if shutil.which("py-spy"):
+        lines.append(subprocess.run(["py-spy", "dump", "--pid", str(pid)], capture_output=True, text=True).stdout)
+    return "\n".join(lines)
+
+
 class CourseLab:
     """``python3 course.py lab --port PORT --no-browser``, its output in ``log``, its URL read from that output."""
 
@@ -174,6 +188,12 @@ class CourseLab:
                 self.process.wait(timeout=60)
         _, alive = psutil.wait_procs(tree, timeout=15)
         left = [f"{p.pid} {' '.join(p.cmdline())} (state {_state(p.pid)})" for p in alive if p.is_running()]
+        if left:  # an open problem (README, Tests): say what each thread waits for, then whether a request wakes it
+            left += [_threads(p.pid) for p in alive if p.is_running()]
+            with contextlib.suppress(OSError):
+                self.api("/api/status")
+            _, still = psutil.wait_procs(alive, timeout=10)
+            left.append(f"after one HTTP request to the server, still running: {[p.pid for p in still]}")
         for p in alive:
             p.kill()
         self._log.close()
