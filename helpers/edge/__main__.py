@@ -23,15 +23,25 @@ def main() -> int:
         "Olive int4 build": prepare_olive,
         "Foundry Local environment": lambda: ensure_env("foundry-local"),
     }
-    failed = 0
-    for name, step in steps.items():
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    def timed(step):
         start = time.perf_counter()
-        try:
-            where = step()
-            print(f"[edge] {name}: ready ({time.perf_counter() - start:.0f} s) {where}", flush=True)
-        except CourseError as exc:
-            failed += 1
-            print(f"[edge] {name}: skipped. {exc}", flush=True)
+        return step(), time.perf_counter() - start
+
+    failed = 0
+    # at once: one piece's download and install overlap another's export; each environment is its own folder,
+    # and uv locks its shared cache
+    with ThreadPoolExecutor(max_workers=len(steps)) as pool:
+        futures = {pool.submit(timed, step): name for name, step in steps.items()}
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                where, seconds = future.result()
+                print(f"[edge] {name}: ready ({seconds:.0f} s) {where}", flush=True)
+            except CourseError as exc:
+                failed += 1
+                print(f"[edge] {name}: skipped. {exc}", flush=True)
     return 1 if failed else 0
 
 
