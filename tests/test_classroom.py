@@ -354,3 +354,32 @@ def test_the_instructors_guide_quotes_the_load_test_data():
         by_size = {level["learners"]: level for level in other["levels"]}
         figures = re.findall(r"([\d.]+) tok/s", line)
         assert figures == [f"{by_size[n]['aggregate_tok_s']}" for n in (1, 8, 16)], (line, figures)
+
+
+def test_the_instructors_guide_quotes_the_weight_format_data():
+    """The guide's weight-format table, its ratios and its answer comparison are the ones in data/classroom/."""
+    import statistics
+
+    root = Path(__file__).resolve().parents[1]
+    guide = (root / "docs" / "instructors.md").read_text(encoding="utf-8")
+    data = json.loads((root / "data/classroom/weights-2026-12-01.json").read_text(encoding="utf-8"))
+    at8 = {}
+    for run in data["runs"]:
+        by_size = {level["learners"]: level for level in run["levels"]}
+        at8[run["weights"], run["threads"]] = by_size[8]["aggregate_tok_s"]
+        row = next(line for line in guide.splitlines()
+                   if line.startswith(f"| `{run['weights']}`") and f"| {run['threads']} |" in line)
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert cells[1:] == [f"{run['file_mb']} MB", str(run["threads"]), f"{by_size[1]['aggregate_tok_s']} tok/s",
+                             f"{by_size[8]['aggregate_tok_s']} tok/s", f"{by_size[8]['ttft_p95_s']:.2f} s",
+                             f"{by_size[16]['aggregate_tok_s']} tok/s",
+                             str(sum(level["failed"] + level["lost"] for level in run["levels"]))], row
+    for weights, threads, quoted in (("q4_0", 1, "1.9x (1 thread)"), ("q4_0", 2, "1.5x (2 threads)"),
+                                     ("q8_0", 1, "1.4x as fast at 8 learners with 1 thread"),
+                                     ("q8_0", 2, "1.06x with 2")):
+        ratio = at8[weights, threads] / at8["q4_1", threads]
+        assert quoted in guide and quoted.startswith(f"{ratio:.{2 if quoted.startswith('1.0') else 1}f}x"), quoted
+    for weights, words in data["agreement"]["shared_leading_words"].items():
+        assert f"`{weights}` {statistics.median(words):g}" in guide, weights
+    few = sum(n <= 2 for n in data["agreement"]["shared_leading_words"]["q4_0"])
+    assert f"at most two leading words with them in {few} of 8 prompts" in guide
