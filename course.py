@@ -162,7 +162,8 @@ def install_hub_proxy() -> None:
 def setup_edge() -> None:
     """The edge runtimes of notebook 12: openvino-genai beside the pins, then isolated build environments."""
     install_extras(("requirements-edge.txt",))
-    say("preparing the edge runtimes: OpenVINO export, Olive build, Foundry Local (1-2 minutes the first time, plus downloads)")
+    say("preparing the edge runtimes: OpenVINO export, Olive build, Foundry Local "
+        "(1-2 minutes the first time, plus downloads)")
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "helpers.edge"], cwd=ROOT, check=False)
     say(f"  done in {time.perf_counter() - start:.0f} s"
@@ -203,7 +204,8 @@ def setup() -> None:
     if not installed and current:
         say(f"ready: dependencies and models already prepared ({time.perf_counter() - start:.1f} s)")
         return
-    phase("preparing the default model: a Transformers folder, ONNX int4/int8/fp32 builds (about a minute the first time)",
+    phase("preparing the default model: a Transformers folder, ONNX int4/int8/fp32 builds "
+          "(about a minute the first time)",
           [sys.executable, "-m", "helpers.models", "int4", "int8", "fp32"])
     phase("preparing the Mixture-of-Experts pair of notebook 09 (seconds the first time)",
           [sys.executable, "-m", "helpers.moe"])
