@@ -283,6 +283,50 @@ def server_url(
     return f"{info['url']}{page}?token={info['token']}"
 
 
+def make_sure_it_stops(process: subprocess.Popen, url: str | None, grace: float = 5.0) -> None:
+    """After the second Ctrl+C, make sure JupyterLab stops; each step says so.
+
+    Give it ``grace`` seconds, then wake its event loop with one request, then send SIGTERM (its clean shutdown),
+    then kill it and its kernels. Why: in some long test sessions JupyterLab, idle for minutes, never handled the
+    Ctrl+C (asleep in epoll_wait, no "Interrupted..." in its log); if its event loop sleeps through the signal, a
+    request to its own API wakes it so that the handler runs, and the later steps cover any other cause.
+    """
+    import contextlib
+    import signal
+    import urllib.parse
+    import urllib.request
+
+    def stopped(seconds: float) -> bool:
+        try:
+            process.wait(timeout=seconds)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
+    if stopped(grace):
+        return
+    if url:
+        say(f"JupyterLab has not stopped {grace:.0f} s after the second Ctrl+C: waking it with a request")
+        parts = urllib.parse.urlsplit(url)
+        token = urllib.parse.parse_qs(parts.query).get("token", [""])[0]
+        status = f"{parts.scheme}://{parts.netloc}{parts.path.split('/lab', 1)[0]}/api/status?token={token}"
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(status, timeout=grace).close()
+        if stopped(grace):
+            return
+    say("JupyterLab has still not stopped: asking it to shut down (SIGTERM)")
+    process.send_signal(signal.SIGTERM)
+    if stopped(2 * grace):
+        return
+    import psutil
+
+    kernels = psutil.Process(process.pid).children(recursive=True)
+    say(f"JupyterLab did not shut down: stopping it and its {len(kernels)} kernel process(es) by force")
+    for child in kernels:
+        child.kill()
+    process.kill()
+
+
 def lab(args: list[str], notebook: str = LAB_NOTEBOOK, env: dict[str, str] | None = None) -> None:
     """Start JupyterLab on notebook 00 and print its URL, with the token, as the last line; Ctrl+C stops it."""
     import signal
@@ -292,10 +336,23 @@ def lab(args: list[str], notebook: str = LAB_NOTEBOOK, env: dict[str, str] | Non
     command, started = lab_command(args, notebook), time.time() - 1
     say("set-up done; starting JupyterLab (its own messages follow, then the URL to open)")
     process = subprocess.Popen(command, cwd=ROOT, env=env)
-    # Ctrl+C reaches JupyterLab from the terminal (it asks to confirm); a plain `kill` is passed on to it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl+C reaches JupyterLab from the terminal (it asks to confirm); a plain `kill` is passed on to it. The second
+    # Ctrl+C also starts a watchdog here, so that JupyterLab surely stops (see make_sure_it_stops).
+    found: dict[str, str] = {}
+    presses: list[float] = []
+
+    def on_ctrl_c(*_) -> None:
+        presses.append(time.monotonic())
+        if len(presses) == 2:
+            import threading
+
+            threading.Thread(target=make_sure_it_stops, args=(process, found.get("url")), daemon=True).start()
+
+    signal.signal(signal.SIGINT, on_ctrl_c if os.name != "nt" else signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     url = server_url(process, started, notebook=notebook)
+    if url:
+        found["url"] = url
     if url:
         port = urlsplit(url).port
         if port != 8888 and not {a.split("=")[0] for a in args} & {"--port", "--ServerApp.port"}:
