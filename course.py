@@ -320,10 +320,14 @@ def make_sure_it_stops(process: subprocess.Popen, url: str | None, grace: float 
         return
     import psutil
 
-    kernels = psutil.Process(process.pid).children(recursive=True)
+    try:
+        kernels = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:  # it ended just now
+        return
     say(f"JupyterLab did not shut down: stopping it and its {len(kernels)} kernel process(es) by force")
     for child in kernels:
-        child.kill()
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
     process.kill()
 
 
