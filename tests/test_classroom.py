@@ -92,6 +92,15 @@ def test_serve_command_refuses_non_local_no_auth_before_starting_anything():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("extra, other", [(["--engine", "transformers", "--weights", "q8_0"], "--engine transformers"),
+                                          (["--upstream", "http://127.0.0.1:9/v1", "--gguf", "x.gguf"], "--upstream")])
+def test_weights_with_another_engine_are_refused_before_starting_anything(extra, other):
+    from helpers.classroom.server import serve
+
+    with pytest.raises(CourseError, match=f"^--weights and --gguf .* do not apply to {other}: drop them, or drop"):
+        serve(["--port", "0", *extra])
+
+
 def test_a_missing_gguf_is_refused_in_one_sentence(tmp_path):
     with pytest.raises(CourseError, match=r"^No GGUF file at .*missing\.gguf: check the path given to --gguf"):
         engine_process("llamacpp", gguf=tmp_path / "missing.gguf")

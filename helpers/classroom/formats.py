@@ -1,10 +1,10 @@
 """Other weight formats of the course's GGUF for the class server: ``serve --weights q8_0`` (or ``q4_0``, ``f16``).
 
-The course ships SmolLM2-135M-Instruct as Q4_1. llama.cpp decodes a batch of learners' requests faster on this
-CPU in Q4_0, Q8_0 or F16 (measured: ``docs/instructors.md``, section 3), so ``serve`` can convert the shipped file
-once, offline, with the ``gguf`` package (llama.cpp's own Python library): every 2-D weight is dequantized and
-quantized again; norms, metadata, tokenizer and chat template are copied unchanged. Q8_0 and F16 keep the Q4_1
-values almost exactly; Q4_0 quantizes them a second time.
+The course ships SmolLM2-135M-Instruct as Q4_1. llama.cpp decoded a batch of learners' requests faster on the
+build machine's CPU in Q4_0 or Q8_0, and slower in F16 (measured: ``docs/instructors.md``, section 3), so
+``serve`` can convert the shipped file once, offline, with the ``gguf`` package (llama.cpp's own Python library):
+every 2-D weight is dequantized and quantized again; norms, metadata, tokenizer and chat template are copied
+unchanged. Q8_0 and F16 keep the Q4_1 values almost exactly; Q4_0 quantizes them a second time.
 
 By hand: ``python -m helpers.classroom.formats q8_0`` prints the converted file's path.
 """

@@ -28,7 +28,7 @@ from helpers.classroom.token import ClassToken, RedactFilter, is_loopback
 from helpers.errors import CourseError
 from helpers.i18n import _
 
-__all__ = ["build_parser", "check_bind", "main", "serve"]
+__all__ = ["build_parser", "check_bind", "check_engine_options", "main", "serve"]
 
 UPSTREAM_KEY_VAR = "SLM_LAB_UPSTREAM_API_KEY"
 
@@ -89,6 +89,20 @@ def _logging(log_dir: Path, token: ClassToken | None, extra_secrets: list[str]) 
     return path
 
 
+def check_engine_options(args: argparse.Namespace) -> None:
+    """Refuse ``--weights``/``--gguf`` with an engine they do not apply to, rather than ignore them.
+
+    Raises:
+        CourseError: ``--weights`` or ``--gguf`` with ``--upstream`` or ``--engine transformers``.
+
+    """
+    if (args.gguf or args.weights != "q4_1") and (args.upstream or args.engine != "llamacpp"):
+        raise CourseError(_(
+            "--weights and --gguf choose what llama.cpp serves, so they do not apply to {other}: "
+            "drop them, or drop {other}."
+        ).format(other="--upstream" if args.upstream else "--engine transformers"))
+
+
 def serve(argv: list[str] | None = None) -> int:
     """Run the class server until Ctrl-C; return the exit code.
 
@@ -98,6 +112,7 @@ def serve(argv: list[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     check_bind(args.host, args.no_auth)
+    check_engine_options(args)
     token = None if args.no_auth else ClassToken(os.environ.get(TOKEN_VAR) or None)
     upstream_key = os.environ.get(UPSTREAM_KEY_VAR) or None
     if args.log_dir is None:
