@@ -383,12 +383,92 @@ def test_the_instructors_guide_quotes_the_weight_format_data():
                              f"{by_size[8]['aggregate_tok_s']} tok/s", f"{by_size[8]['ttft_p95_s']:.2f} s",
                              f"{by_size[16]['aggregate_tok_s']} tok/s",
                              str(sum(level["failed"] + level["lost"] for level in run["levels"]))], row
-    for weights, threads, quoted in (("q4_0", 1, "1.9x (1 thread)"), ("q4_0", 2, "1.5x (2 threads)"),
-                                     ("q8_0", 1, "1.4x as fast at 8 learners with 1 thread"),
-                                     ("q8_0", 2, "1.06x with 2")):
-        ratio = at8[weights, threads] / at8["q4_1", threads]
-        assert quoted in guide and quoted.startswith(f"{ratio:.{2 if quoted.startswith('1.0') else 1}f}x"), quoted
     for weights, words in data["agreement"]["shared_leading_words"].items():
         assert f"`{weights}` {statistics.median(words):g}" in guide, weights
     few = sum(n <= 2 for n in data["agreement"]["shared_leading_words"]["q4_0"])
     assert f"at most two leading words with them in {few} of 8 prompts" in guide
+
+
+def test_the_load_test_sends_every_learner_the_same_mix_by_default():
+    """Without ``rounds``, each learner sends every benchmark prompt once, so class sizes compare like with like."""
+    import asyncio
+    from collections import Counter
+
+    from helpers.classroom.loadtest import load_prompts, run_level
+    from tests.test_providers import Stub
+
+    prompts = [messages[-1]["content"] for messages in load_prompts()]
+    stub = Stub([(200, _sse(_WORD, _END, done=True), {"Content-Type": "text/event-stream"})])
+    try:
+        alone = asyncio.run(run_level(f"{stub.url}/v1", "k", "m", learners=1, max_tokens=4, timeout_s=10))
+        sent_alone = [r["json"]["messages"][-1]["content"] for r in stub.requests]
+        stub.requests.clear()
+        three = asyncio.run(run_level(f"{stub.url}/v1", "k", "m", learners=3, max_tokens=4, timeout_s=10))
+        sent_by_three = Counter(r["json"]["messages"][-1]["content"] for r in stub.requests)
+    finally:
+        stub.server.shutdown()
+    assert len(prompts) >= 4 and len(alone.requests) == len(prompts) and len(three.requests) == 3 * len(prompts)
+    assert sent_alone == prompts, "one learner sends every prompt once, in the file's order"
+    assert sent_by_three == Counter({prompt: 3 for prompt in prompts}), "and so does each of three learners"
+
+
+def test_the_instructors_guide_quotes_the_every_prompt_load_test_and_profile():
+    """The guide's tables and ratios from the same-mix load tests and the perf profile are the data's."""
+    root = Path(__file__).resolve().parents[1]
+    guide = (root / "docs" / "instructors.md").read_text(encoding="utf-8")
+    data = root / "data" / "classroom"
+
+    def load(name):
+        return json.loads((data / f"loadtest-2026-12-01-every-prompt{name}.json").read_text(encoding="utf-8"))
+
+    default = load("-default")
+    base = default["levels"][0]["aggregate_tok_s"]
+    for level in default["levels"]:
+        assert level["requests"] == 8 * level["learners"] and level["failed"] == level["lost"] == 0
+        row = (f"| {level['learners']} | {level['requests']} | {level['ok']} | 0 | 0 | {level['429_answers']} | "
+               f"{level['aggregate_tok_s']} | {level['aggregate_tok_s'] / base:.1f}x | {level['ttft_p50_s']:.2f} s | "
+               f"{level['ttft_p95_s']:.2f} s | {level['server_rss_mb']:.0f} MB |")
+        assert row in guide, row
+    runs = [(f"`--weights {run['weights']} --threads {run['threads']}`", run) for run in load("")["runs"]]
+    at8 = {}
+    for label, run in [*runs, ("`--engine transformers`", load("-transformers"))]:
+        by_size = {level["learners"]: level for level in run["levels"]}
+        one, eight = by_size[1]["aggregate_tok_s"], by_size[8]["aggregate_tok_s"]
+        at8[label] = eight
+        row = next(line for line in guide.splitlines() if line.startswith(f"| {label}"))
+        cells = [cell.strip() for cell in row.strip("|").split("|")][1:]
+        assert cells == [f"{one} tok/s", f"{eight} tok/s", f"{eight / one:.1f}x", f"{by_size[8]['ttft_p95_s']:.2f} s",
+                         str(sum(level["failed"] + level["lost"] for level in run["levels"])),
+                         f"{by_size[8]['server_rss_mb'] / 1000:.1f} GB"], row
+    for weights, threads, quoted in (("q4_0", 1, "1.8x (1 thread)"), ("q4_0", 2, "1.9x (2 threads)"),
+                                     ("q8_0", 1, "1.1x as fast at 8 learners with 1 thread"),
+                                     ("q8_0", 2, "1.3x with 2")):
+        ratio = at8[f"`--weights {weights} --threads {threads}`"] / at8[f"`--weights q4_1 --threads {threads}`"]
+        assert quoted in guide and quoted.startswith(f"{ratio:.1f}x"), quoted
+    profile = {run["weights"]: run for run in
+               json.loads((data / "profile-2026-12-01.json").read_text(encoding="utf-8"))["runs"]}
+    for weights, kernel in (("q4_1", "ggml_vec_dot_q4_1_q8_1"), ("q4_0", "gemm_q4_b32_8x8_q8_0_lut_avx"),
+                            ("q8_0", "tinyBLAS_Q0_AVX<block_q8_0")):
+        top = profile[weights]["top_functions"][0]
+        assert kernel in top["function"] and f"{top['percent']:.1f}% " in guide and kernel in guide, (weights, top)
+    shares = [profile[w]["top_functions"][0]["percent"] for w in ("q4_0", "q8_0")]
+    assert f"{min(shares):.1f}-{max(shares):.1f}% of the engine's time" in guide
+
+
+def test_the_profile_script_reads_perf_report():
+    """Functions come out with their share, perf's padding dropped, and an address named by its library."""
+    from scripts.profile_class_engine import top_functions
+
+    report = """# Overhead  Shared Object  Symbol
+#
+    65.50%  xllamacpp.abi3.so  [.] ggml_vec_dot_q4_1_q8_1              -      -
+    10.57%  xllamacpp.abi3.so  [.] (anonymous namespace)::tinyBLAS_Q0_AVX<block_q8_0, block_q8_0, float>::gemm4xN<2>  -
+     4.92%  libgomp.so.1.0.0   [.] 0x000000000001f7da                  -      -
+     0.11%  [kernel.kallsyms]  [k] do_syscall_64
+"""
+    assert top_functions(report) == [
+        {"percent": 65.5, "library": "xllamacpp.abi3.so", "function": "ggml_vec_dot_q4_1_q8_1"},
+        {"percent": 10.57, "library": "xllamacpp.abi3.so",
+         "function": "(anonymous namespace)::tinyBLAS_Q0_AVX<block_q8_0, block_q8_0, float>::gemm4xN<2>"},
+        {"percent": 4.92, "library": "libgomp.so.1.0.0", "function": "(libgomp.so.1.0.0)"}]
+    assert top_functions(report, limit=1)[0]["function"] == "ggml_vec_dot_q4_1_q8_1"

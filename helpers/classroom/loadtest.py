@@ -2,6 +2,8 @@
 
 Each simulated learner streams ``--rounds`` chat requests, one after the other, from ``data/bench_prompts.json``
 (the benchmark's own prompts, each learner starting at a different one); all learners of a level start together.
+The default is one round per prompt: every learner sends every prompt once, so one learner and a class of 16 send
+the same mix and their ratio compares like with like (with fewer rounds, one learner sends only the first few).
 A 429 is answered as the course's client does: wait ``Retry-After``, then try again (up to 5 times).
 
 Reported per level: aggregate decode tokens/s (all tokens received / wall time of the level), time to first token
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.classroom import KEY_VAR, TOKEN_VAR
+from helpers.classroom.loadreport import plot, table
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
 from helpers.i18n import _
@@ -178,12 +181,13 @@ async def _one_request(client: Any, url: str, key: str | None, model: str, messa
     return result
 
 
-async def run_level(url: str, key: str | None, model: str, learners: int, rounds: int = 2, max_tokens: int = 64,
-                    timeout_s: float = 300.0) -> LevelResult:
-    """Run one class size: ``learners`` concurrent learners, ``rounds`` requests each."""
+async def run_level(url: str, key: str | None, model: str, learners: int, rounds: int | None = None,
+                    max_tokens: int = 64, timeout_s: float = 300.0) -> LevelResult:
+    """Run one class size: ``learners`` concurrent learners, ``rounds`` requests each (default: every prompt once)."""
     import httpx
 
     prompts = load_prompts()
+    rounds = rounds or len(prompts)
     limits = httpx.Limits(max_connections=learners + 4)
 
     async with httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=10.0), limits=limits) as client:
@@ -198,8 +202,9 @@ async def run_level(url: str, key: str | None, model: str, learners: int, rounds
     return LevelResult(learners, wall, [r for results in per_learner for r in results])
 
 
-def run_levels(url: str, key: str | None, model: str, levels: list[int], rounds: int = 2, max_tokens: int = 64,
-               timeout_s: float = 300.0, progress: bool = True, server_pid: int | None = None) -> list[LevelResult]:
+def run_levels(url: str, key: str | None, model: str, levels: list[int], rounds: int | None = None,
+               max_tokens: int = 64, timeout_s: float = 300.0, progress: bool = True,
+               server_pid: int | None = None) -> list[LevelResult]:
     """Run every class size in turn (a tqdm bar per level) and return the results.
 
     ``server_pid``: the class server's process, to record its memory (with its engine) after each level.
@@ -222,56 +227,6 @@ def _tree_rss(pid: int) -> int:
         return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
     except psutil.Error:
         return 0
-
-
-def table(results: list[LevelResult]) -> str:
-    """The results as a fixed-width text table (one row per class size)."""
-    base = results[0].aggregate_tok_s if results and results[0].aggregate_tok_s else None
-    head = (f"{'learners':>8} {'requests':>8} {'ok':>4} {'failed':>6} {'lost':>4} {'429s':>5} {'tokens':>7} "
-            f"{'agg tok/s':>9} {'x one':>6} {'TTFT p50':>9} {'TTFT p95':>9} {'wall s':>7}"
-            + (f" {'server MB':>8}" if results and results[0].server_rss_mb else ""))
-    rows = [head]
-    for r in results:
-        p50, p95 = (f"{v:.2f} s" if v is not None else "-" for v in (r.ttft(50), r.ttft(95)))
-        speedup = f"{r.aggregate_tok_s / base:.1f}x" if base else "-"
-        rows.append(f"{r.learners:8d} {len(r.requests):8d} {r.ok:4d} {r.failed:6d} {r.lost:4d} {r.answers_429:5d} "
-                    f"{r.tokens:7d} {r.aggregate_tok_s:9.1f} {speedup:>6} "
-                    f"{p50:>9} {p95:>9} "
-                    f"{r.wall_s:7.1f}" + (f" {r.server_rss_mb:8.0f}" if r.server_rss_mb else ""))
-    return "\n".join(rows)
-
-
-def plot(results: list[LevelResult], path: Path, title: str) -> Path:
-    """Aggregate tokens/s and TTFT p50/p95 against class size, side by side, saved as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sizes = [r.learners for r in results]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
-    left.plot(sizes, [r.aggregate_tok_s for r in results], "o-", label="aggregate (all learners)")
-    left.plot(sizes, [r.aggregate_tok_s / r.learners for r in results], "s--", label="per learner")
-    left.set_xlabel("learners at once")
-    left.set_ylabel("decode tokens/s")
-    left.set_xscale("log", base=2)
-    left.set_xticks(sizes, [str(s) for s in sizes])
-    left.legend(fontsize=8)
-    left.set_title("Throughput")
-    for q, style in ((50, "o-"), (95, "s--")):
-        right.plot(sizes, [r.ttft(q) or 0 for r in results], style, label=f"p{q}")
-    right.set_xscale("log", base=2)
-    right.set_xticks(sizes, [str(s) for s in sizes])
-    right.set_xlabel("learners at once")
-    right.set_ylabel("seconds")
-    right.set_title("Time to first token")
-    right.legend(fontsize=8)
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
 
 
 def start_class_server(
@@ -342,7 +297,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--class", dest="levels", default="1,2,4,8,16", help="class sizes, e.g. 1,2,4,8,16")
     parser.add_argument("--url", help="a running class server's /v1 URL (default: start one here)")
     parser.add_argument("--model", default=None, help="model name to send (default: the course model)")
-    parser.add_argument("--rounds", type=int, default=2, help="requests per learner (default 2)")
+    parser.add_argument("--rounds", type=int, default=len(load_prompts()),
+                        help="requests per learner (default: each of the benchmark's prompts once)")
     parser.add_argument("--max-tokens", type=int, default=64, help="tokens per answer (default 64)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a request counts as lost")
     parser.add_argument("--out", type=Path, default=None, help="folder for the JSON and PNG (default .cache/bench)")
