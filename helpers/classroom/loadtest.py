@@ -31,7 +31,7 @@ from helpers.classroom import KEY_VAR, TOKEN_VAR
 from helpers.classroom.loadreport import plot, table
 from helpers.env import REPO_ROOT
 from helpers.errors import CourseError
-from helpers.i18n import _
+from helpers.i18n import _, ngettext
 
 __all__ = ["LevelResult", "RequestResult", "main", "percentile", "run_level", "run_levels", "start_class_server"]
 
@@ -285,8 +285,10 @@ def _announce(args: argparse.Namespace, levels: list[int], load: float) -> None:
     where = args.url or _("a class server started here ({server_args})").format(
         server_args=args.server_args or _("defaults"))
     # TRANSLATORS: {where} is a URL or "a class server started here (...)"; {levels} is a list of class sizes.
-    print(_("Load test against {where}: classes of {levels}, {rounds} requests each, {max_tokens} tokens; "
-            "{cores} cores, load average {load:.1f} before").format(
+    print(ngettext("Load test against {where}: classes of {levels}, {rounds} request each, {max_tokens} tokens; "
+                   "{cores} cores, load average {load:.1f} before",
+                   "Load test against {where}: classes of {levels}, {rounds} requests each, {max_tokens} tokens; "
+                   "{cores} cores, load average {load:.1f} before", args.rounds).format(
         where=where, levels=levels, rounds=args.rounds, max_tokens=args.max_tokens, cores=os.cpu_count(),
         load=load), flush=True)
 
