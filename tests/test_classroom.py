@@ -472,3 +472,16 @@ def test_the_profile_script_reads_perf_report():
          "function": "(anonymous namespace)::tinyBLAS_Q0_AVX<block_q8_0, block_q8_0, float>::gemm4xN<2>"},
         {"percent": 4.92, "library": "libgomp.so.1.0.0", "function": "(libgomp.so.1.0.0)"}]
     assert top_functions(report, limit=1)[0]["function"] == "ggml_vec_dot_q4_1_q8_1"
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--class", "1,two"], "--class"), (["--class", "0,8"], "--class"), (["--class", ","], "--class"),
+    (["--rounds", "0"], "--rounds"), (["--rounds", "-2"], "--rounds"),
+])
+def test_the_load_test_refuses_a_bad_class_size_or_round_count_in_one_sentence(argv, named):
+    from helpers.classroom.loadtest import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)  # refused before any server starts
+    message = str(stop.value.code)
+    assert message.startswith("CourseError: " + named) and message.count(".") >= 1 and "\n" not in message

@@ -314,6 +314,8 @@ def main(argv: list[str] | None = None) -> None:
         assert levels and all(n > 0 for n in levels)
     except (ValueError, AssertionError):
         sys.exit("CourseError: " + _("--class takes class sizes separated by commas, e.g. --class 1,2,4,8,16."))
+    if args.rounds < 1:
+        sys.exit("CourseError: " + _("--rounds takes the number of requests per learner, 1 or more, e.g. --rounds 8."))
     out = args.out or cache_dir() / "bench"
     process = None
     try:
