@@ -58,20 +58,30 @@ def profile(weights: str, threads: int, learners: int, seconds: float, folder: P
     engine.start(wait=False)
     try:
         engine.wait_until_ready()
-        results = []
-        load = threading.Thread(target=lambda: results.append(asyncio.run(run_level(
-            engine.base_url, engine.key, engine.model, learners, max_tokens=64))))
+        results: list = []
+
+        def learners_load() -> None:
+            try:
+                results.append(asyncio.run(run_level(engine.base_url, engine.key, engine.model, learners,
+                                                     max_tokens=64)))
+            except Exception as exc:  # reported below, in one sentence
+                results.append(exc)
+
+        load = threading.Thread(target=learners_load)
         load.start()
         time.sleep(2.0)  # past the first prompts, into steady decoding
         data = folder / f"perf-{weights}.data"
         subprocess.run(["perf", "record", "-q", "-F", "499", "-p", str(engine.pid), "-o", str(data), "--", "sleep",
-                        str(seconds)], check=True, capture_output=True)
+                        str(seconds)], check=True, capture_output=True, text=True)
         load.join()
         report = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "--sort",
                                  "dso,symbol"], check=True, capture_output=True, text=True).stdout
     finally:
         engine.stop()
     level = results[0]
+    if isinstance(level, Exception):
+        raise CourseError(f"The simulated learners failed ({type(level).__name__}: {level}); see the engine log "
+                          f"{engine.log_path}.")
     return {"weights": weights, "threads": threads, "learners": learners, "seconds_sampled": seconds,
             "aggregate_tok_s": round(level.aggregate_tok_s, 1), "failed_or_lost": level.failed + level.lost,
             "top_functions": top_functions(report)}
